@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs the published NativeAOT binary itself (not the JIT build) on the demo, on `detect` and on
+# bad inputs, checking outputs and exit codes. Prints "aot: N passed, N failed".
+set -uo pipefail
+BIN="${1:?usage: aot-smoke.sh PATH/TO/edgecam}"
+CACHE="${EDGECAM_CACHE:-$HOME/.cache/edgecam}"
+FRONT="$CACHE/models/blazeface/face_detection_front_128x128.onnx"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+passed=0; failed=0
+
+check() { # check NAME CONDITION-COMMAND...
+  local name="$1"; shift
+  if "$@"; then passed=$((passed + 1)); echo "  ok   $name"; else failed=$((failed + 1)); echo "  FAIL $name"; fi
+}
+
+# expect_error NAME EXIT-CODE COMMAND...: the command fails with that code and one line on stderr, no stack trace.
+expect_error() {
+  local name="$1" code="$2"; shift 2
+  "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
+  local lines; lines=$(grep -c . "$TMP/err")
+  if [ "$rc" -eq "$code" ] && [ "$lines" -eq 1 ] && ! grep -q '   at ' "$TMP/err"; then
+    passed=$((passed + 1)); echo "  ok   $name: $(cat "$TMP/err")"
+  else
+    failed=$((failed + 1)); echo "  FAIL $name: exit $rc (want $code), stderr:"; sed 's/^/       /' "$TMP/err" | head -n 10
+  fi
+}
+
+echo "aot: $BIN"
+check "--help exits 0" "$BIN" --help >/dev/null
+
+"$BIN" run >"$TMP/run.out" 2>"$TMP/run.err"; rc=$?
+check "demo run exits 0" test "$rc" -eq 0
+check "demo switches the door light on and off" python3 - "$TMP/run.out" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+outs = [l for l in lines if l.get("event") == "output" and l.get("output") == "door_light"]
+summary = [l for l in lines if "summary" in l]
+assert any(o["value"] for o in outs) and any(not o["value"] for o in outs), outs
+s = summary[-1]["summary"]
+assert s["framesProcessed"] >= 10, s
+PY
+
+"$BIN" detect --model "$FRONT" "$CACHE/data/matplotlib/grace_hopper.jpg" "$CACHE/data/opencv/fruits.jpg" >"$TMP/detect.out" 2>"$TMP/detect.err"
+check "detect finds Grace Hopper's face and none in fruits.jpg" python3 - "$TMP/detect.out" <<'PY'
+import json, sys
+grace, fruits = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+best = max(grace["detections"], key=lambda d: d["score"])
+assert best["score"] > 0.75, best
+assert not [d for d in fruits["detections"] if d["score"] > 0.5], fruits
+PY
+
+expect_error "missing model" 4 "$BIN" detect --model "$TMP/none.onnx" "$CACHE/data/matplotlib/grace_hopper.jpg"
+echo "not a model" > "$TMP/bad.onnx"
+expect_error "model that is not ONNX" 4 "$BIN" detect --model "$TMP/bad.onnx" "$CACHE/data/matplotlib/grace_hopper.jpg"
+head -c 20000 "$CACHE/data/matplotlib/grace_hopper.jpg" > "$TMP/truncated.jpg"
+expect_error "truncated JPEG" 5 "$BIN" detect --model "$FRONT" "$TMP/truncated.jpg"
+echo '{ "source": { "kind": "directory", "path": "/tmp", "colour": 1 } }' > "$TMP/unknown-key.json"
+expect_error "config with an unknown key" 3 "$BIN" run --config "$TMP/unknown-key.json"
+echo '{ "source": { "kind": "directory", "path": "/tmp", "fps": "fast" } }' > "$TMP/wrong-type.json"
+expect_error "config with a wrong type" 3 "$BIN" run --config "$TMP/wrong-type.json"
+
+echo "aot: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
