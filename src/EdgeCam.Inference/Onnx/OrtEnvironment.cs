@@ -1,0 +1,39 @@
+namespace EdgeCam.Inference.Onnx;
+
+/// <summary>
+/// The process's single OrtEnv (ORT allows one per process; all sessions share it and its
+/// logging). Created on first use and kept until the process exits: releasing it while sessions
+/// may still exist is unsafe, and the OS reclaims it at exit.
+/// </summary>
+public static unsafe class OrtEnvironment
+{
+    private static readonly object Gate = new();
+    private static nint _env;
+
+    internal static nint Handle
+    {
+        get
+        {
+            if (_env != 0) return _env;
+            lock (Gate)
+            {
+                if (_env != 0) return _env;
+                OrtLibrary.Load();
+                nint env;
+                using (var logId = new Utf8String("edgecam"))
+                    OrtStatus.Check(OrtApi.CreateEnv(OrtLoggingLevel.Warning, logId.Pointer, &env));
+                // 2 = ORT_PROJECTION_CSHARP: tells ORT's telemetry-free diagnostics which binding calls it.
+                OrtStatus.Check(OrtApi.SetLanguageProjection(env, 2));
+                _env = env;
+                return env;
+            }
+        }
+    }
+
+    /// <summary>Loads the library (from <paramref name="libraryPath"/> if given) and creates the environment.</summary>
+    public static void Initialize(string? libraryPath = null)
+    {
+        OrtLibrary.Load(libraryPath);
+        _ = Handle;
+    }
+}
