@@ -28,7 +28,7 @@ public readonly ref struct ImageView
             int chromaRows = (height + 1) / 2;
             if (format == PixelFormat.I420)
             {
-                int cStride = stride / 2;
+                int cStride = (stride + 1) / 2;
                 int cSize = cStride * chromaRows;
                 Plane1 = plane0.Slice(ySize, cSize);
                 Plane2 = plane0.Slice(ySize + cSize, cSize);
