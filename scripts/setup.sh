@@ -8,7 +8,9 @@ source "$(dirname "$0")/lib.sh"
 require_dotnet
 # libturbojpeg0: JPEG decode/encode; npm: fetches ORT and the models from the npm registry;
 # gcc/zlib: the NativeAOT linker step; dpkg-dev tools come with apt.
-apt_install libturbojpeg0 npm gcc zlib1g-dev xz-utils
+apt_install libturbojpeg0 zlib1g-dev python3
+command -v npm >/dev/null || apt_install npm      # a machine may have Node.js from elsewhere
+command -v gcc >/dev/null || apt_install gcc
 
 bash "$REPO/scripts/fetch-assets.sh"
 
@@ -24,9 +26,10 @@ cp "$REPO/src/EdgeCam/Defaults/cards/ch_ppocr_mobile_v2.0_cls_infer.card.json" "
 DEMO="$EDGECAM_CACHE/data/demo"
 mkdir -p "$DEMO"
 i=0
-for f in data/opencv/fruits.jpg data/matplotlib/grace_hopper.jpg data/faces/2008_002079.jpg \
-         data/darknet/dog.jpg data/darknet/horses.jpg data/faces/2008_001322.jpg data/opencv/messi5.jpg \
-         data/darknet/eagle.jpg data/darknet/giraffe.jpg data/faces/bald_guys.jpg data/darknet/kite.jpg; do
+rm -f "$DEMO"/*.jpg
+for f in data/opencv/fruits.jpg data/matplotlib/grace_hopper.jpg data/darknet/dog.jpg \
+         data/faces/2008_001322.jpg data/darknet/horses.jpg data/opencv/messi5.jpg \
+         data/faces/bald_guys.jpg data/darknet/giraffe.jpg; do
   i=$((i + 1))
   ln -sf "$EDGECAM_CACHE/$f" "$DEMO/$(printf '%02d' $i)-$(basename "$f")"
 done

@@ -1,10 +1,20 @@
+using System.CommandLine;
+using EdgeCam.Cli;
+
 namespace EdgeCam;
 
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.WriteLine("edgecam: under construction");
-        return 0;
+        RootCommand root = CommandLine.Build();
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"edgecam: {error.Message}");
+            Console.Error.WriteLine("edgecam: see 'edgecam --help'");
+            return ExitCodes.Usage;
+        }
+        return parsed.Invoke();
     }
 }

@@ -15,14 +15,19 @@ public sealed class DirectoryReplaySource : IFrameSource
     private readonly string[] _names;
     private readonly ReplaySchedule _schedule;
     private readonly bool _loop;
+    private readonly int _framesPerImage;
 
     public string Description { get; }
     public double FramesPerSecond => _schedule.Fps;
     public long DroppedFrames => _schedule.Dropped;
     public int ImageCount => _frames.Length;
 
-    public DirectoryReplaySource(IReadOnlyList<DecodedImage> images, string description, double fps, bool loop, IFrameClock? clock = null)
+    /// <param name="framesPerImage">How many consecutive frames show each image, as a camera dwelling on a scene.</param>
+    public DirectoryReplaySource(IReadOnlyList<DecodedImage> images, string description, double fps, bool loop, IFrameClock? clock = null,
+        int framesPerImage = 1)
     {
+        if (framesPerImage < 1) throw new ArgumentOutOfRangeException(nameof(framesPerImage), framesPerImage, "at least 1");
+        _framesPerImage = framesPerImage;
         if (images.Count == 0) throw new ArgumentException($"{description}: no images to replay");
         _frames = new Frame[images.Count];
         _names = new string[images.Count];
@@ -38,7 +43,8 @@ public sealed class DirectoryReplaySource : IFrameSource
     }
 
     /// <summary>Decodes a directory's images (or a single image file) and replays them.</summary>
-    public static DirectoryReplaySource Open(string path, double fps, bool loop, long maxDecodedBytes, ILogger? log = null, IFrameClock? clock = null)
+    public static DirectoryReplaySource Open(string path, double fps, bool loop, long maxDecodedBytes, ILogger? log = null,
+        IFrameClock? clock = null, int framesPerImage = 1)
     {
         var files = ImageFiles.Expand(path, log);
         using var decoder = new ImageDecoder();
@@ -54,16 +60,18 @@ public sealed class DirectoryReplaySource : IFrameSource
         }
         string what = Directory.Exists(path) ? $"directory {path} ({images.Count} images" : $"image {path} (1 image";
         string rate = fps > 0 ? $"{fps:0.##} fps" : "as fast as taken";
-        return new DirectoryReplaySource(images, $"{what}, {rate}{(loop ? ", looping" : "")})", fps, loop, clock);
+        string hold = framesPerImage > 1 ? $", {framesPerImage} frames each" : "";
+        return new DirectoryReplaySource(images, $"{what}, {rate}{hold}{(loop ? ", looping" : "")})", fps, loop, clock, framesPerImage);
     }
 
     public Frame? Next(CancellationToken cancel)
     {
-        long index = _schedule.NextIndex(_loop ? 0 : _frames.Length, cancel);
+        long index = _schedule.NextIndex(_loop ? 0 : (long)_frames.Length * _framesPerImage, cancel);
         if (index < 0) return null;
-        var frame = _frames[(int)(index % _frames.Length)];
+        int image = (int)(index / _framesPerImage % _frames.Length);
+        var frame = _frames[image];
         frame.Sequence = index;
-        frame.Origin = _names[(int)(index % _frames.Length)];
+        frame.Origin = _names[image];
         return frame;
     }
 

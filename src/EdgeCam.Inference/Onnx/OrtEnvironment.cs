@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace EdgeCam.Inference.Onnx;
 
 /// <summary>
@@ -20,13 +22,31 @@ public static unsafe class OrtEnvironment
                 if (_env != 0) return _env;
                 OrtLibrary.Load();
                 nint env;
+                // ORT's own log lines go through our logger (journald levels, one line each)
+                // instead of its coloured stderr output.
                 using (var logId = new Utf8String("edgecam"))
-                    OrtStatus.Check(OrtApi.CreateEnv(OrtLoggingLevel.Warning, logId.Pointer, &env));
+                    OrtStatus.Check(OrtApi.CreateEnvWithCustomLogger(&OnOrtLog, 0, OrtLoggingLevel.Warning, logId.Pointer, &env));
                 // 2 = ORT_PROJECTION_CSHARP: tells ORT's telemetry-free diagnostics which binding calls it.
                 OrtStatus.Check(OrtApi.SetLanguageProjection(env, 2));
                 _env = env;
                 return env;
             }
+        }
+    }
+
+    /// <summary>Receives ORT's log messages: (severity 0 verbose .. 4 fatal, message). Null drops them.</summary>
+    public static Action<int, string>? LogSink { get; set; }
+
+    [UnmanagedCallersOnly]
+    private static void OnOrtLog(nint param, OrtLoggingLevel severity, byte* category, byte* logId, byte* codeLocation, byte* message)
+    {
+        try
+        {
+            LogSink?.Invoke((int)severity, OrtApi.Utf8(message) ?? "");
+        }
+        catch
+        {
+            // Never let an exception unwind into native code.
         }
     }
 

@@ -1,0 +1,98 @@
+using System.CommandLine;
+
+namespace EdgeCam.Cli;
+
+/// <summary>The command tree. Each command's work lives in its own class; this file only
+/// declares options, help texts and which class runs.</summary>
+public static class CommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("EdgeCam: on-device AI for edge cameras. Frames in, decisions and GPIO actions out.");
+        root.Subcommands.Add(Run());
+        root.Subcommands.Add(Detect());
+        root.Subcommands.Add(Infer());
+        root.Subcommands.Add(Model());
+        return root;
+    }
+
+    private static Option<bool> Verbose() => new("--verbose", "-v") { Description = "Log debug messages too." };
+
+    private static Command Run()
+    {
+        var config = new Option<string?>("--config", "-c")
+        { Description = "The configuration file (JSON). Without it, the built-in demo runs." };
+        var loop = new Option<bool>("--loop") { Description = "Replay the source again and again until Ctrl-C or SIGTERM." };
+        var maxFrames = new Option<long?>("--max-frames") { Description = "Stop after this many processed frames." };
+        var verbose = Verbose();
+        var command = new Command("run", "Run the pipeline: source -> preprocess -> infer -> postprocess -> rules -> outputs. " +
+            "Prints one JSON line per event on stdout and a summary at the end.")
+        { config, loop, maxFrames, verbose };
+        command.SetAction(r => CommandRunner.Execute(r.GetValue(verbose), log =>
+            RunCommand.Execute(r.GetValue(config), r.GetValue(loop), r.GetValue(maxFrames), log)));
+        return command;
+    }
+
+    private static Command Detect()
+    {
+        var model = ModelOption();
+        var card = CardOption();
+        var threshold = new Option<float?>("--threshold", "-t") { Description = "Minimum score to report (default: the card's)." };
+        var topK = new Option<int?>("--top-k", "-k") { Description = "Classifiers: how many classes to report (default: the card's, else 5)." };
+        var inputs = new Argument<string[]>("inputs")
+        { Description = "Image files (JPEG, PNG, PPM) or directories of them.", Arity = ArgumentArity.OneOrMore };
+        var verbose = Verbose();
+        var command = new Command("detect", "Run a model once over images; print one JSON object per image.")
+        { model, card, threshold, topK, inputs, verbose };
+        command.SetAction(r => CommandRunner.Execute(r.GetValue(verbose), log =>
+            DetectCommand.Execute(r.GetValue(model)!, r.GetValue(card), r.GetValue(threshold), r.GetValue(topK), r.GetValue(inputs)!, log)));
+        return command;
+    }
+
+    private static Command Infer()
+    {
+        var model = ModelOption();
+        var input = new Option<string[]>("--input", "-i")
+        {
+            Description = "NAME=FILE.bin: raw little-endian tensor for input NAME, of the input's element type and shape.",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var outputDir = new Option<string>("--output-dir", "-o") { Description = "Where to write <output>.bin and outputs.json.", Required = true };
+        var outputs = new Option<string[]>("--output")
+        { Description = "Only these outputs (default: all).", AllowMultipleArgumentsPerToken = true };
+        var shapes = new Option<string[]>("--shape")
+        {
+            Description = "NAME=D,D,...: the size of an input with symbolic dimensions (default: 1 for each).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var threads = new Option<int>("--threads") { Description = "ORT intra-op threads (0 = ORT's default).", DefaultValueFactory = _ => 1 };
+        var verbose = Verbose();
+        var command = new Command("infer", "Run a model on raw tensors and write raw output tensors (conformance checks against other runtimes).")
+        { model, input, shapes, outputDir, outputs, threads, verbose };
+        command.SetAction(r => CommandRunner.Execute(r.GetValue(verbose), log =>
+            InferCommand.Execute(r.GetValue(model)!, r.GetValue(input) ?? [], r.GetValue(shapes) ?? [], r.GetValue(outputDir)!, r.GetValue(outputs) ?? [],
+                r.GetValue(threads), log)));
+        return command;
+    }
+
+    private static Command Model()
+    {
+        var model = new Argument<string>("model") { Description = "The .onnx model file." };
+        var card = CardOption();
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
+        var verbose = Verbose();
+        var info = new Command("info", "Print the model's inputs, outputs, metadata and card; refuse a card that contradicts the model.")
+        { model, card, json, verbose };
+        info.SetAction(r => CommandRunner.Execute(r.GetValue(verbose), log =>
+            ModelInfoCommand.Execute(r.GetValue(model)!, r.GetValue(card), r.GetValue(json), log)));
+        var command = new Command("model", "Inspect models.");
+        command.Subcommands.Add(info);
+        return command;
+    }
+
+    private static Option<string> ModelOption() => new("--model", "-m") { Description = "The .onnx model file.", Required = true };
+
+    private static Option<string?> CardOption() => new("--card")
+    { Description = "The model card (default: MODEL.card.json beside the model, else the model's metadata)." };
+}

@@ -1,0 +1,41 @@
+using EdgeCam.Imaging.Codecs;
+using EdgeCam.Inference.Cards;
+using EdgeCam.Inference.Onnx;
+using EdgeCam.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCam.Cli;
+
+/// <summary>
+/// Runs one command with a logger and turns every error into one line on stderr and an exit
+/// code (see <see cref="ExitCodes"/>): a person sees what failed and where, never a stack trace
+/// (set EDGECAM_DEBUG=1 to get one).
+/// </summary>
+public static class CommandRunner
+{
+    public static int Execute(bool verbose, Func<ILoggerFactory, int> command)
+    {
+        using var logs = new JournalLoggerFactory(new JournalLoggerProvider(verbose ? LogLevel.Debug : LogLevel.Information));
+        try
+        {
+            return command(logs);
+        }
+        catch (Exception e)
+        {
+            (int code, string message) = Describe(e);
+            Console.Error.WriteLine($"edgecam: {message}");
+            if (Environment.GetEnvironmentVariable("EDGECAM_DEBUG") == "1") Console.Error.WriteLine(e);
+            return code;
+        }
+    }
+
+    public static (int Code, string Message) Describe(Exception e) => e switch
+    {
+        UserFacingException u => (u.ExitCode, u.Message),
+        OrtException o => (ExitCodes.Model, o.Message),
+        ModelCardException m => (ExitCodes.Model, m.Message),
+        ImageDecodeException d => (ExitCodes.Input, d.Message),
+        OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
+        _ => (ExitCodes.Internal, $"internal error: {e.GetType().Name}: {e.Message}"),
+    };
+}

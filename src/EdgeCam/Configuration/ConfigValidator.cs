@@ -1,0 +1,83 @@
+namespace EdgeCam.Configuration;
+
+/// <summary>Checks values the JSON types cannot: ranges, known words, references between sections
+/// (a rule's output must be declared), duplicates. Messages follow one pattern:
+/// <c>path: value is not allowed, expected ...</c>.</summary>
+internal static class ConfigValidator
+{
+    private static readonly string[] SourceKinds = ["image", "directory", "synthetic"];
+    private static readonly string[] SyntheticFormats = ["rgb24", "yuyv"];
+    private static readonly string[] Optimizations = ["disabled", "basic", "extended", "all"];
+    private static readonly string[] Drives = ["pushPull", "openDrain", "openSource"];
+    private static readonly string[] Biases = ["none", "pullUp", "pullDown", "disabled"];
+
+    public static void Validate(EdgeCamConfig c, List<string> errors)
+    {
+        var s = c.Source;
+        OneOf("source.kind", s.Kind, SourceKinds, errors);
+        if (s.Kind is "image" or "directory" && string.IsNullOrEmpty(s.Path))
+            errors.Add($"source.path: missing, expected the {(s.Kind == "image" ? "image file" : "directory")} to replay");
+        if (s.Fps < 0 || double.IsNaN(s.Fps) || s.Fps > 1000)
+            errors.Add($"source.fps: {s.Fps} is not allowed, expected a number from 0 to 1000");
+        if (s.Kind == "synthetic")
+        {
+            OneOf("source.format", s.Format, SyntheticFormats, errors);
+            Range("source.width", s.Width, 2, 8192, errors);
+            Range("source.height", s.Height, 2, 8192, errors);
+            if (s.Frames < 0) errors.Add($"source.frames: {s.Frames} is not allowed, expected an integer >= 0");
+        }
+        Range("source.framesPerImage", s.FramesPerImage, 1, 100000, errors);
+        Range("source.maxDecodedMegabytes", s.MaxDecodedMegabytes, 1, 65536, errors);
+
+        if (string.IsNullOrEmpty(c.Model.Path))
+            errors.Add("model.path: missing, expected the .onnx model file");
+        Range("model.threads", c.Model.Threads, 0, 256, errors);
+        OneOf("model.optimization", c.Model.Optimization, Optimizations, errors);
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < c.Gpio.Outputs.Count; i++)
+        {
+            var o = c.Gpio.Outputs[i];
+            string path = $"gpio.outputs[{i}]";
+            LineRef(path, o.Name, o.Line, o.LineName, names, errors);
+            OneOf($"{path}.drive", o.Drive, Drives, errors);
+        }
+        for (int i = 0; i < c.Gpio.Inputs.Count; i++)
+        {
+            var input = c.Gpio.Inputs[i];
+            string path = $"gpio.inputs[{i}]";
+            LineRef(path, input.Name, input.Line, input.LineName, names, errors);
+            OneOf($"{path}.bias", input.Bias, Biases, errors);
+            Range($"{path}.debounceMs", input.DebounceMs, 0, 1000, errors);
+        }
+
+        if (c.Run.MaxFrames < 0) errors.Add($"run.maxFrames: {c.Run.MaxFrames} is not allowed, expected an integer >= 0");
+        Range("run.warmupFrames", c.Run.WarmupFrames, 0, 10000, errors);
+
+        RuleConfigValidator.Validate(c, errors);
+    }
+
+    private static void LineRef(string path, string name, int? line, string? lineName, HashSet<string> names, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            errors.Add($"{path}.name: missing, expected a name that rules refer to");
+        else if (!names.Add(name))
+            errors.Add($"{path}.name: \"{name}\" is not allowed, expected a name not used by another output or input");
+        if (line is null && string.IsNullOrEmpty(lineName))
+            errors.Add($"{path}: missing line, expected \"line\" (offset) or \"lineName\"");
+        if (line is < 0 or > 511)
+            errors.Add($"{path}.line: {line} is not allowed, expected an integer from 0 to 511");
+    }
+
+    internal static void OneOf(string path, string value, string[] allowed, List<string> errors)
+    {
+        if (Array.IndexOf(allowed, value) < 0)
+            errors.Add($"{path}: \"{value}\" is not allowed, expected one of {string.Join(", ", allowed.Select(a => $"\"{a}\""))}");
+    }
+
+    internal static void Range(string path, long value, long min, long max, List<string> errors)
+    {
+        if (value < min || value > max)
+            errors.Add($"{path}: {value} is not allowed, expected an integer from {min} to {max}");
+    }
+}

@@ -1,0 +1,94 @@
+namespace EdgeCam.Configuration;
+
+/// <summary>
+/// The one configuration file of a device (JSON, camelCase keys, comments allowed, unknown keys
+/// rejected). Relative paths are relative to the file; "${EDGECAM_CACHE}" and "~" expand.
+/// </summary>
+public sealed class EdgeCamConfig
+{
+    public SourceConfig Source { get; set; } = new();
+    public ModelConfig Model { get; set; } = new();
+    public GpioConfig Gpio { get; set; } = new();
+    public List<EdgeCam.Rules.RuleDefinition> Rules { get; set; } = [];
+    public RunConfig Run { get; set; } = new();
+}
+
+public sealed class SourceConfig
+{
+    /// <summary>"image", "directory" or "synthetic".</summary>
+    public string Kind { get; set; } = "directory";
+    /// <summary>An image file or a directory of images.</summary>
+    public string? Path { get; set; }
+    /// <summary>Replay rate for directories and the synthetic pattern; 0 means as fast as frames are taken.</summary>
+    public double Fps { get; set; } = 10;
+    /// <summary>Replay the directory (or the single image) again and again until stopped.</summary>
+    public bool Loop { get; set; }
+    /// <summary>Directory/image sources: consecutive frames that show each image (a camera dwelling on a scene).</summary>
+    public int FramesPerImage { get; set; } = 1;
+    /// <summary>Synthetic pattern size and pixel format ("rgb24" or "yuyv").</summary>
+    public int Width { get; set; } = 640;
+    public int Height { get; set; } = 480;
+    public string Format { get; set; } = "yuyv";
+    /// <summary>Synthetic: frames to produce; 0 = endless.</summary>
+    public long Frames { get; set; } = 300;
+    /// <summary>Largest total size of decoded images a directory source may hold in memory.</summary>
+    public int MaxDecodedMegabytes { get; set; } = 256;
+}
+
+public sealed class ModelConfig
+{
+    public string? Path { get; set; }
+    /// <summary>The model card; default: MODEL.card.json beside the model, else the model's metadata.</summary>
+    public string? Card { get; set; }
+    /// <summary>ORT intra-op threads (0 = ORT's default, one per core).</summary>
+    public int Threads { get; set; }
+    /// <summary>"disabled", "basic", "extended" or "all".</summary>
+    public string Optimization { get; set; } = "all";
+    /// <summary>Where ORT may write the optimised graph, to start faster next time.</summary>
+    public string? OptimizedModelPath { get; set; }
+    /// <summary>Path of libonnxruntime.so.1 when not next to the binary or on the library path.</summary>
+    public string? Runtime { get; set; }
+}
+
+public sealed class GpioConfig
+{
+    /// <summary>"auto" (the first /dev/gpiochip*, or a simulated chip when none exists),
+    /// "simulated", or a chip's path, name or label.</summary>
+    public string Chip { get; set; } = "auto";
+    public List<OutputConfig> Outputs { get; set; } = [];
+    public List<InputConfig> Inputs { get; set; } = [];
+}
+
+public sealed class OutputConfig
+{
+    public string Name { get; set; } = "";
+    /// <summary>Line offset on the chip; or give <see cref="LineName"/>.</summary>
+    public int? Line { get; set; }
+    public string? LineName { get; set; }
+    public bool ActiveLow { get; set; }
+    /// <summary>The value the output takes on start, stop, Ctrl-C and faults.</summary>
+    public bool SafeState { get; set; }
+    /// <summary>"pushPull", "openDrain" or "openSource".</summary>
+    public string Drive { get; set; } = "pushPull";
+}
+
+public sealed class InputConfig
+{
+    public string Name { get; set; } = "";
+    public int? Line { get; set; }
+    public string? LineName { get; set; }
+    public bool ActiveLow { get; set; }
+    /// <summary>"none", "pullUp", "pullDown" or "disabled".</summary>
+    public string Bias { get; set; } = "none";
+    public int DebounceMs { get; set; }
+}
+
+public sealed class RunConfig
+{
+    /// <summary>Stop after this many processed frames (0 = when the source ends).</summary>
+    public long MaxFrames { get; set; }
+    /// <summary>Frames run before statistics start (first runs are slow while ORT warms up).</summary>
+    public int WarmupFrames { get; set; } = 3;
+    /// <summary>Print one JSON line per detection frame, not only per rule/output change.</summary>
+    public bool LogDetections { get; set; }
+}

@@ -1,0 +1,13 @@
+using EdgeCam.Rules;
+
+namespace EdgeCam.Configuration;
+
+/// <summary>Validates the rules section against the outputs and inputs the gpio section declares.</summary>
+internal static class RuleConfigValidator
+{
+    public static void Validate(EdgeCamConfig c, List<string> errors) =>
+        RuleValidator.Validate(c.Rules,
+            c.Gpio.Outputs.Select(o => o.Name).ToHashSet(StringComparer.Ordinal),
+            c.Gpio.Inputs.Select(i => i.Name).ToHashSet(StringComparer.Ordinal),
+            errors);
+}

@@ -1,0 +1,60 @@
+using EdgeCam.Configuration;
+using EdgeCam.Devices.Gpio;
+using EdgeCam.Imaging.Codecs;
+using EdgeCam.Imaging.Frames;
+using EdgeCam.Imaging.Sources;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCam.Running;
+
+/// <summary>Builds the frame source and the GPIO lines a configuration describes.</summary>
+public static class DeviceSetup
+{
+    public static IFrameSource OpenSource(SourceConfig s, ILogger log) => s.Kind switch
+    {
+        "synthetic" => new SyntheticPatternSource(s.Width, s.Height, s.Format == "rgb24" ? PixelFormat.Rgb24 : PixelFormat.Yuyv, s.Fps, s.Frames),
+        _ => DirectoryReplaySource.Open(s.Path!, s.Fps, s.Loop, (long)s.MaxDecodedMegabytes << 20, log, framesPerImage: s.FramesPerImage),
+    };
+
+    public static OutputBank OpenOutputs(IGpioChip chip, GpioConfig gpio)
+    {
+        var outputs = new List<NamedOutput>();
+        try
+        {
+            foreach (var o in gpio.Outputs)
+            {
+                int offset = Resolve(chip, o.Name, o.Line, o.LineName);
+                var drive = o.Drive switch { "openDrain" => GpioDrive.OpenDrain, "openSource" => GpioDrive.OpenSource, _ => GpioDrive.PushPull };
+                // Requested directly in the safe state: the line never glitches through the other value at start.
+                var line = chip.RequestOutput(offset, new OutputLineOptions(o.SafeState, o.ActiveLow, drive), $"edgecam:{o.Name}");
+                outputs.Add(new NamedOutput(o.Name, line, o.SafeState));
+            }
+        }
+        catch
+        {
+            foreach (var o in outputs) o.Line.Dispose();
+            throw;
+        }
+        return new OutputBank(outputs);
+    }
+
+    public static List<GpioBinaryInput> OpenInputs(IGpioChip chip, GpioConfig gpio, ILogger log)
+    {
+        var inputs = new List<GpioBinaryInput>();
+        foreach (var i in gpio.Inputs)
+        {
+            int offset = Resolve(chip, i.Name, i.Line, i.LineName);
+            var bias = i.Bias switch { "pullUp" => GpioBias.PullUp, "pullDown" => GpioBias.PullDown, "disabled" => GpioBias.Disabled, _ => GpioBias.AsIs };
+            var line = chip.RequestInput(offset, new InputLineOptions(i.ActiveLow, bias, TimeSpan.FromMilliseconds(i.DebounceMs)), $"edgecam:{i.Name}");
+            inputs.Add(new GpioBinaryInput(i.Name, line, log));
+        }
+        return inputs;
+    }
+
+    private static int Resolve(IGpioChip chip, string name, int? line, string? lineName)
+    {
+        if (line is { } offset) return offset;
+        int found = chip.FindLine(lineName!);
+        return found >= 0 ? found : throw new GpioException($"{chip.Name}: no line named \"{lineName}\" (wanted for \"{name}\")");
+    }
+}
