@@ -27,7 +27,7 @@ expect_error() {
 }
 
 echo "aot: $BIN"
-check "--help exits 0" "$BIN" --help >/dev/null
+check "--help exits 0" sh -c "\"$BIN\" --help >/dev/null"
 
 "$BIN" run >"$TMP/run.out" 2>"$TMP/run.err"; rc=$?
 check "demo run exits 0" test "$rc" -eq 0
@@ -59,6 +59,14 @@ echo '{ "source": { "kind": "directory", "path": "/tmp", "colour": 1 } }' > "$TM
 expect_error "config with an unknown key" 3 "$BIN" run --config "$TMP/unknown-key.json"
 echo '{ "source": { "kind": "directory", "path": "/tmp", "fps": "fast" } }' > "$TMP/wrong-type.json"
 expect_error "config with a wrong type" 3 "$BIN" run --config "$TMP/wrong-type.json"
+
+sed 's/"width": 128/"width": 256/' "${FRONT%.onnx}.card.json" > "$TMP/contradicting.card.json"
+expect_error "card whose input shape contradicts the model" 4 "$BIN" detect --model "$FRONT" --card "$TMP/contradicting.card.json" "$CACHE/data/matplotlib/grace_hopper.jpg"
+expect_error "model info with a contradicting card" 4 "$BIN" model info "$FRONT" --card "$TMP/contradicting.card.json"
+head -c $((128 * 128 * 3 * 4)) /dev/zero > "$TMP/zeros.bin"
+expect_error "unknown output name" 2 "$BIN" infer --model "$FRONT" --input "input:0=$TMP/zeros.bin" --output nope --output-dir "$TMP/tensors"
+check "infer writes every output and outputs.json" sh -c "\"$BIN\" infer --model \"$FRONT\" --input \"input:0=$TMP/zeros.bin\" --output-dir \"$TMP/tensors\" && test \$(ls \"$TMP/tensors\"/*.bin | wc -l) -eq 4 && test -s \"$TMP/tensors/outputs.json\""
+check "model info describes the model and its card" sh -c "\"$BIN\" model info \"$FRONT\" | grep -q 'checked against the model'"
 
 echo "aot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -45,7 +45,7 @@ public static class CommandLine
         var command = new Command("detect", "Run a model once over images; print one JSON object per image.")
         { model, card, threshold, topK, inputs, verbose };
         command.SetAction(r => CommandRunner.Execute(r.GetValue(verbose), log =>
-            DetectCommand.Execute(r.GetValue(model)!, r.GetValue(card), r.GetValue(threshold), r.GetValue(topK), r.GetValue(inputs)!, log)));
+            DetectCommand.Execute(r.GetValue(model)!, r.GetValue(card), r.GetValue(threshold), r.GetValue(topK), r.GetValue(inputs)!, log), quiet: true));
         return command;
     }
 
@@ -72,7 +72,7 @@ public static class CommandLine
         { model, input, shapes, outputDir, outputs, threads, verbose };
         command.SetAction(r => CommandRunner.Execute(r.GetValue(verbose), log =>
             InferCommand.Execute(r.GetValue(model)!, r.GetValue(input) ?? [], r.GetValue(shapes) ?? [], r.GetValue(outputDir)!, r.GetValue(outputs) ?? [],
-                r.GetValue(threads), log)));
+                r.GetValue(threads), log), quiet: true));
         return command;
     }
 
@@ -85,7 +85,7 @@ public static class CommandLine
         var info = new Command("info", "Print the model's inputs, outputs, metadata and card; refuse a card that contradicts the model.")
         { model, card, json, verbose };
         info.SetAction(r => CommandRunner.Execute(r.GetValue(verbose), log =>
-            ModelInfoCommand.Execute(r.GetValue(model)!, r.GetValue(card), r.GetValue(json), log)));
+            ModelInfoCommand.Execute(r.GetValue(model)!, r.GetValue(card), r.GetValue(json), log), quiet: true));
         var command = new Command("model", "Inspect models.");
         command.Subcommands.Add(info);
         return command;

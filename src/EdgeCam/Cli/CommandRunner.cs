@@ -13,9 +13,12 @@ namespace EdgeCam.Cli;
 /// </summary>
 public static class CommandRunner
 {
-    public static int Execute(bool verbose, Func<ILoggerFactory, int> command)
+    /// <param name="quiet">One-shot commands (detect, infer, model info) keep stderr for warnings and
+    /// errors unless --verbose; the long-running `run` logs what it does.</param>
+    public static int Execute(bool verbose, Func<ILoggerFactory, int> command, bool quiet = false)
     {
-        using var logs = new JournalLoggerFactory(new JournalLoggerProvider(verbose ? LogLevel.Debug : LogLevel.Information));
+        var level = verbose ? LogLevel.Debug : quiet ? LogLevel.Warning : LogLevel.Information;
+        using var logs = new JournalLoggerFactory(new JournalLoggerProvider(level));
         try
         {
             return command(logs);

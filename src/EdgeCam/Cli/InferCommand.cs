@@ -37,7 +37,14 @@ public static class InferCommand
         foreach (var (name, file) in files) TensorFiles.Read(file, runner.Input(name));
         runner.Run();
 
-        Directory.CreateDirectory(outputDir);
+        try
+        {
+            Directory.CreateDirectory(outputDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserFacingException(ExitCodes.Usage, $"--output-dir {outputDir}: cannot be created: {e.Message}");
+        }
         var manifest = new List<(string Name, string File, string Type, long[] Shape)>();
         foreach (string name in selected)
         {
