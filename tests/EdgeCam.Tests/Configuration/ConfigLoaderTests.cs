@@ -1,0 +1,93 @@
+using EdgeCam.Cli;
+using EdgeCam.Configuration;
+
+namespace EdgeCam.Tests.Configuration;
+
+public class ConfigLoaderTests
+{
+    private const string Valid = """
+    {
+      "source": { "kind": "directory", "path": "photos", "fps": 5 },
+      "model": { "path": "${EDGECAM_CACHE}/models/x.onnx" },
+      "gpio": { "outputs": [ { "name": "light", "line": 3 } ] },
+      "rules": [ { "name": "a", "when": { "label": "face" }, "actions": [ { "output": "light" } ] } ]
+    }
+    """;
+
+    private static string Error(string json)
+    {
+        var e = Assert.Throws<UserFacingException>(() => ConfigLoader.Parse(json, "test.json", "/etc/edgecam"));
+        Assert.Equal(ExitCodes.Config, e.ExitCode);
+        Assert.DoesNotContain("\n", e.Message);
+        return e.Message;
+    }
+
+    [Fact]
+    public void AValidConfigLoadsWithPathsExpanded()
+    {
+        var c = ConfigLoader.Parse(Valid, "test.json", "/etc/edgecam");
+        Assert.Equal("/etc/edgecam/photos", c.Source.Path);
+        Assert.Equal(Path.Combine(TestAssets.Cache, "models", "x.onnx"), c.Model.Path);
+        Assert.Equal("light", c.Rules[0].Actions[0].Output);
+    }
+
+    [Fact]
+    public void TheBuiltInDemoIsValid()
+    {
+        var c = ConfigLoader.LoadBuiltIn();
+        Assert.Equal("door_light", Assert.Single(c.Gpio.Outputs).Name);
+        Assert.Equal("face", c.Rules[0].When.Label);
+    }
+
+    [Fact]
+    public void ExampleConfigsInTheRepositoryAreValid()
+    {
+        string dir = Path.Combine(EdgeCam.Tests.EndToEnd.InferConformanceTests.RepoRoot, "src", "EdgeCam", "Defaults", "configs");
+        var files = Directory.GetFiles(dir, "*.json");
+        Assert.NotEmpty(files);
+        foreach (string f in files) ConfigLoader.Load(f);
+    }
+
+    [Fact]
+    public void ARuleValueOutOfRangeNamesItsPath()
+    {
+        string json = Valid.Replace("\"actions\": [ { \"output\": \"light\" } ] }", "\"actions\": [ { \"output\": \"light\" } ] }, { \"name\": \"b\", \"debounce\": { \"hits\": 1, \"of\": 0 }, \"actions\": [ { \"output\": \"light\" } ] }");
+        Assert.Equal("config test.json: rules[1].debounce.of: 0 is not allowed, expected an integer >= 1", Error(json));
+    }
+
+    [Fact]
+    public void AnUnknownKeyIsAnError()
+    {
+        Assert.Equal("config test.json: source.colour: unknown key (line 2)",
+            Error("{\n \"source\": { \"kind\": \"image\", \"colour\": 1 } }"));
+    }
+
+    [Fact]
+    public void AWrongTypeSaysWhatWasExpected()
+    {
+        Assert.Equal("config test.json: source.fps: wrong type, expected a number (line 1)",
+            Error("{ \"source\": { \"fps\": \"fast\" } }"));
+        Assert.Equal("config test.json: gpio.outputs[0].line: wrong type, expected an integer (line 1)",
+            Error("{ \"gpio\": { \"outputs\": [ { \"name\": \"x\", \"line\": \"GPIO17\" } ] } }"));
+    }
+
+    [Fact]
+    public void BrokenJsonIsAnErrorWithItsLine()
+    {
+        Assert.StartsWith("config test.json: ", Error("{ \"source\": { \"kind\": } }"));
+    }
+
+    [Fact]
+    public void ReferencesBetweenSectionsAreChecked()
+    {
+        string json = Valid.Replace("{ \"output\": \"light\" }", "{ \"output\": \"lamp\" }");
+        Assert.Contains("rules[0].actions[0].output: \"lamp\" is not allowed, expected the name of a gpio output (\"light\")", Error(json));
+    }
+
+    [Fact]
+    public void SeveralErrorsAreCountedInOneLine()
+    {
+        string msg = Error("{ \"source\": { \"kind\": \"webcam\", \"fps\": -1 }, \"model\": { \"threads\": 999 } }");
+        Assert.StartsWith("config test.json: source.kind: \"webcam\" is not allowed, expected one of \"image\", \"directory\", \"synthetic\" (and 3 more: ", msg);
+    }
+}
