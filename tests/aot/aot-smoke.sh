@@ -41,6 +41,14 @@ s = summary[-1]["summary"]
 assert s["framesProcessed"] >= 10, s
 PY
 
+"$BIN" run --loop >"$TMP/loop.out" 2>"$TMP/loop.err" &
+pid=$!
+sleep 3
+kill -TERM "$pid"; wait "$pid"; rc=$?
+check "SIGTERM stops a looping run with exit 0" test "$rc" -eq 0
+check "SIGTERM puts the door light back in its safe state" grep -q "outputs in their safe state (stopped by signal): door_light=off" "$TMP/loop.err"
+check "the run still prints its summary after SIGTERM" grep -q '"summary"' "$TMP/loop.out"
+
 "$BIN" detect --model "$FRONT" "$CACHE/data/matplotlib/grace_hopper.jpg" "$CACHE/data/opencv/fruits.jpg" >"$TMP/detect.out" 2>"$TMP/detect.err"
 check "detect finds Grace Hopper's face and none in fruits.jpg" python3 - "$TMP/detect.out" <<'PY'
 import json, sys

@@ -16,7 +16,7 @@ public static class DeviceSetup
         _ => DirectoryReplaySource.Open(s.Path!, s.Fps, s.Loop, (long)s.MaxDecodedMegabytes << 20, log, framesPerImage: s.FramesPerImage),
     };
 
-    public static OutputBank OpenOutputs(IGpioChip chip, GpioConfig gpio)
+    public static OutputBank OpenOutputs(IGpioChip chip, GpioConfig gpio, ILogger log)
     {
         var outputs = new List<NamedOutput>();
         try
@@ -35,7 +35,7 @@ public static class DeviceSetup
             foreach (var o in outputs) o.Line.Dispose();
             throw;
         }
-        return new OutputBank(outputs);
+        return new OutputBank(outputs, log);
     }
 
     public static List<GpioBinaryInput> OpenInputs(IGpioChip chip, GpioConfig gpio, ILogger log)
