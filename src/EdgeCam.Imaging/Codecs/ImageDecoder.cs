@@ -1,3 +1,4 @@
+using EdgeCam.Imaging.Codecs.Png;
 using EdgeCam.Imaging.Codecs.TurboJpeg;
 using EdgeCam.Imaging.Frames;
 
@@ -5,8 +6,8 @@ namespace EdgeCam.Imaging.Codecs;
 
 /// <summary>
 /// Decodes an image file by its content (magic bytes, not its extension): JPEG through
-/// libturbojpeg, binary PPM/PGM. Colour images come out as RGB24, grey ones as Grey8 (JPEG always
-/// RGB24, so a grey JPEG feeds a colour model without a special case).
+/// libturbojpeg, PNG (8-bit, managed), binary PPM/PGM. JPEG and PNG come out as RGB24 (so a grey
+/// picture feeds a colour model without a special case); PGM as Grey8.
 /// </summary>
 public sealed class ImageDecoder : IDisposable
 {
@@ -15,7 +16,7 @@ public sealed class ImageDecoder : IDisposable
     public static bool IsJpeg(ReadOnlySpan<byte> data) => data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF;
 
     /// <summary>True when the file starts like an image this decoder reads.</summary>
-    public static bool LooksDecodable(ReadOnlySpan<byte> head) => IsJpeg(head) || PnmDecoder.IsPnm(head);
+    public static bool LooksDecodable(ReadOnlySpan<byte> head) => IsJpeg(head) || PngDecoder.IsPng(head) || PnmDecoder.IsPnm(head);
 
     public DecodedImage DecodeFile(string path)
     {
@@ -40,8 +41,9 @@ public sealed class ImageDecoder : IDisposable
             _jpeg.Decode(data, pixels, w, h, w * 3, PixelFormat.Rgb24, origin);
             return new DecodedImage(pixels, w, h, PixelFormat.Rgb24, origin);
         }
+        if (PngDecoder.IsPng(data)) return PngDecoder.Decode(data, origin);
         if (PnmDecoder.IsPnm(data)) return PnmDecoder.Decode(data, origin);
-        throw new ImageDecodeException(data.Length == 0 ? $"{origin}: empty file, not an image" : $"{origin}: not a JPEG or PPM/PGM image");
+        throw new ImageDecodeException(data.Length == 0 ? $"{origin}: empty file, not an image" : $"{origin}: not a JPEG, PNG or PPM/PGM image");
     }
 
     public void Dispose() => _jpeg.Dispose();

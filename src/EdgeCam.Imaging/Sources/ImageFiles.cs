@@ -16,9 +16,9 @@ public static class ImageFiles
         foreach (string file in Directory.EnumerateFiles(path).Order(StringComparer.Ordinal))
         {
             if (LooksLikeImage(file)) files.Add(file);
-            else log?.LogDebug("skipping {File}: not a JPEG or PPM/PGM image", file);
+            else log?.LogDebug("skipping {File}: not a JPEG, PNG or PPM/PGM image", file);
         }
-        if (files.Count == 0) throw new ImageDecodeException($"{path}: the directory holds no JPEG or PPM/PGM images");
+        if (files.Count == 0) throw new ImageDecodeException($"{path}: the directory holds no JPEG, PNG or PPM/PGM images");
         return files;
     }
 

@@ -38,7 +38,7 @@ public class JpegCodecTests
         File.WriteAllText(path, "hello");
         using var decoder = new ImageDecoder();
         var e = Assert.Throws<ImageDecodeException>(() => decoder.DecodeFile(path));
-        Assert.Equal($"{path}: not a JPEG or PPM/PGM image", e.Message);
+        Assert.Equal($"{path}: not a JPEG, PNG or PPM/PGM image", e.Message);
     }
 
     [Fact]
