@@ -30,7 +30,7 @@ for i in $(seq 1 20); do
   "$BIN" run --config "$TMP/synthetic.json" --max-frames 1 2>/dev/null | grep '"summary"' > "$TMP/start-$i.json"
 done
 log "steady state: $FRAMES frames"
-/usr/bin/time -v "$BIN" run --config "$TMP/synthetic.json" 2>"$TMP/time.txt" | grep '"summary"' > "$TMP/long.json"
+"$BIN" run --config "$TMP/synthetic.json" 2>"$TMP/run.log" | grep '"summary"' > "$TMP/long.json"
 
 python3 - "$TMP" "$size_bytes" "$FRAMES" > "$TMP/report.md" <<'PY'
 import glob, json, statistics, sys, platform, datetime, os, subprocess

@@ -84,9 +84,10 @@ public static class RunCommand
                     measurements.FramesAtWarmup = processed;
                     measurements.RssAfterWarmupBytes = RunMeasurements.ResidentBytes();
                     stats.Reset();
-                    measurements.AllocatedAtWarmup = GC.GetTotalAllocatedBytes(precise: true);
+                    measurements.AllocatedAtWarmup = GC.GetAllocatedBytesForCurrentThread();
                 }
             }
+            measurements.AllocatedAtEnd = GC.GetAllocatedBytesForCurrentThread();
             if (processed < warmup)
             {
                 measurements.FramesAtWarmup = 0;

@@ -10,8 +10,11 @@ public sealed class RunMeasurements
 {
     public double StartupMs { get; set; }
     public long RssAfterWarmupBytes { get; set; }
+    /// <summary>Managed bytes the pipeline thread had allocated when warm-up ended (the frame loop runs on this thread).</summary>
     public long AllocatedAtWarmup { get; set; }
     public long FramesAtWarmup { get; set; }
+    /// <summary>The same counter right after the last frame, before shutdown work allocates.</summary>
+    public long AllocatedAtEnd { get; set; }
 
     public static long ResidentBytes()
     {
@@ -35,7 +38,7 @@ public static class RunSummary
 {
     public static void Write(JsonLineWriter output, PipelineStats stats, RunMeasurements m, string model, string source, ILogger log)
     {
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - m.AllocatedAtWarmup;
+        long allocated = m.AllocatedAtEnd - m.AllocatedAtWarmup;
         long framesSinceWarmup = stats.FramesProcessed;
         double perFrame = framesSinceWarmup > 0 ? allocated / (double)framesSinceWarmup : 0;
         long rssEnd = RunMeasurements.ResidentBytes();
