@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 bash "$REPO/scripts/setup.sh"
 bash "$REPO/scripts/setup-node-reference.sh"
+bash "$REPO/scripts/setup-native-reference.sh"
 
 mkdir -p "$ARTIFACTS"
 passed=0; failed=0
