@@ -62,6 +62,6 @@ static double Median(Action run, int n)
 internal static class Impl
 {
     public static readonly string[] Names = ["EdgeCam fast", "EdgeCam scalar", "libyuv + loop", "OpenCV", "memcpy floor"];
-    public static string FastName => "ScalarPreprocessor (no fast path yet)";
-    public static IPreprocessor Fast(PreprocessPlan plan) => new ScalarPreprocessor(plan);
+    public static string FastName => "Vector128Preprocessor";
+    public static IPreprocessor Fast(PreprocessPlan plan) => new Vector128Preprocessor(plan);
 }

@@ -47,8 +47,9 @@ public static class ModelLoader
         }
     }
 
-    /// <summary>The preprocessing pass for a plan. (The Vector128 fast path plugs in here.)</summary>
-    public static IPreprocessor CreatePreprocessor(PreprocessPlan plan) => new ScalarPreprocessor(plan);
+    /// <summary>The preprocessing pass for a plan: the fused Vector128 path (it falls back to the
+    /// scalar reference by itself for the rare shapes it does not vectorise).</summary>
+    public static IPreprocessor CreatePreprocessor(PreprocessPlan plan) => new Vector128Preprocessor(plan);
 
     public static void InitializeRuntime(string? runtimeLibrary, ILogger log)
     {

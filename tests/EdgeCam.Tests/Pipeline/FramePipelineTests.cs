@@ -34,12 +34,13 @@ public class FramePipelineTests
         using var source = new SyntheticPatternSource(640, 480, PixelFormat.Yuyv, fps: 0, frames: 0);
         var stats = new PipelineStats();
         var pipeline = new FramePipeline(source, model, Rules(model, new SimulatedGpioChip(4)), stats, Logs.CreateLogger("test"));
-        for (int i = 0; i < 20; i++) Assert.True(pipeline.Step(CancellationToken.None));
+        // Warm-up: under the JIT, tiered compilation settles within ~150 frames (the AOT binary has no tiering).
+        for (int i = 0; i < 150; i++) Assert.True(pipeline.Step(CancellationToken.None));
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 300; i++) pipeline.Step(CancellationToken.None);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(allocated == 0, $"{allocated} bytes over 300 frames");
-        Assert.Equal(320, stats.FramesProcessed);
+        Assert.Equal(450, stats.FramesProcessed);
         Assert.Equal(0, stats.FramesFailed);
         Assert.True(stats.Inference.MeanMs > 0 && stats.Preprocess.MeanMs > 0);
     }
