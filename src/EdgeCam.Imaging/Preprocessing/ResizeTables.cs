@@ -150,7 +150,7 @@ internal sealed class ResizeTables
         ColumnStart = X.Min & ~1;
         ColumnCount = X.Max - ColumnStart + 1;
         X.Rebase(ColumnStart);
-        Rows = new SourceRowCache(Accelerated ? Y.Taps : 0, ColumnCount);
+        Rows = new SourceRowCache(Accelerated ? Y.Taps : 0, ColumnCount, Mode == Interpolation.Bilinear ? X : null);
         OutR = new float[X.Stride];
         OutG = new float[X.Stride];
         OutB = new float[X.Stride];
