@@ -9,8 +9,8 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// Fills one tensor row of interpolated R, G, B (tensor column order, padded width) from the
 /// converted source rows, four tensor columns a step. Each sums its taps in exactly the order
 /// and with exactly the weights the scalar reference uses, so float results are bit-identical
-/// and uint8/int8 rounding agrees. Column taps are gathered lane by lane (Vector128 has no
-/// portable gather); the arithmetic after the gather is vector.
+/// and uint8/int8 rounding agrees. Area gathers column taps lane by lane (Vector128 has no
+/// portable gather); bilinear reads rows the cache already gathered through its two column taps.
 /// </summary>
 internal static class RowResamplers
 {
@@ -40,17 +40,20 @@ internal static class RowResamplers
 
     private static void Bilinear(ResizeTables t, scoped in ImageView source, int dy, in YuvCoefficients yuv)
     {
-        int stride = t.Y.Stride;
-        int sa = t.Rows.Get(source, t.Y.Index[dy], t.ColumnStart, yuv);
-        int sb = t.Rows.Get(source, t.Y.Index[stride + dy], t.ColumnStart, yuv);
+        int stride = t.X.Stride;
+        float[] top = t.Rows.Gathered(t.Rows.Get(source, t.Y.Index[dy], t.ColumnStart, yuv));
+        float[] bottom = t.Rows.Gathered(t.Rows.Get(source, t.Y.Index[t.Y.Stride + dy], t.ColumnStart, yuv));
         float wy = t.Y.WeightF[dy];
         // The reference's weights: (1-wx)(1-wy), wx(1-wy), (1-wx)wy, wx*wy, summed in that order.
         var vwy = Vector128.Create(wy);
         var vwy1 = Vector128.Create(1 - wy);
-        ref int xa = ref MemoryMarshal.GetArrayDataReference(t.X.Index);
-        ref int xb = ref Unsafe.Add(ref xa, t.X.Stride);
         ref float wxRef = ref MemoryMarshal.GetArrayDataReference(t.X.WeightF);
-        for (int q = 0; q < t.X.Stride; q += 4)
+        ref float pt = ref MemoryMarshal.GetArrayDataReference(top);
+        ref float pb = ref MemoryMarshal.GetArrayDataReference(bottom);
+        ref float outR = ref MemoryMarshal.GetArrayDataReference(t.OutR);
+        ref float outG = ref MemoryMarshal.GetArrayDataReference(t.OutG);
+        ref float outB = ref MemoryMarshal.GetArrayDataReference(t.OutB);
+        for (int q = 0; q < stride; q += 4)
         {
             var wx = Vector128.LoadUnsafe(ref wxRef, (nuint)q);
             var ax = Vector128<float>.One - wx;
@@ -58,22 +61,18 @@ internal static class RowResamplers
             var w10 = wx * vwy1;
             var w01 = ax * vwy;
             var w11 = wx * vwy;
-            ref int ia = ref Unsafe.Add(ref xa, q);
-            ref int ib = ref Unsafe.Add(ref xb, q);
-            Blend(t.Rows.R(sa), t.Rows.R(sb), ref ia, ref ib, w00, w10, w01, w11).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(t.OutR), (nuint)q);
-            Blend(t.Rows.G(sa), t.Rows.G(sb), ref ia, ref ib, w00, w10, w01, w11).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(t.OutG), (nuint)q);
-            Blend(t.Rows.B(sa), t.Rows.B(sb), ref ia, ref ib, w00, w10, w01, w11).StoreUnsafe(ref MemoryMarshal.GetArrayDataReference(t.OutB), (nuint)q);
+            // Gathered layout: channel c, tap k at (2c + k) * stride.
+            Blend(ref pt, ref pb, q, stride, w00, w10, w01, w11).StoreUnsafe(ref outR, (nuint)q);
+            Blend(ref pt, ref pb, q + 2 * stride, stride, w00, w10, w01, w11).StoreUnsafe(ref outG, (nuint)q);
+            Blend(ref pt, ref pb, q + 4 * stride, stride, w00, w10, w01, w11).StoreUnsafe(ref outB, (nuint)q);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Blend(float[] top, float[] bottom, ref int ia, ref int ib,
-        Vector128<float> w00, Vector128<float> w10, Vector128<float> w01, Vector128<float> w11)
-    {
-        ref float pt = ref MemoryMarshal.GetArrayDataReference(top);
-        ref float pb = ref MemoryMarshal.GetArrayDataReference(bottom);
-        return Gather(ref pt, ref ia) * w00 + Gather(ref pt, ref ib) * w10 + Gather(ref pb, ref ia) * w01 + Gather(ref pb, ref ib) * w11;
-    }
+    private static Vector128<float> Blend(ref float top, ref float bottom, int at, int stride,
+        Vector128<float> w00, Vector128<float> w10, Vector128<float> w01, Vector128<float> w11) =>
+        Vector128.LoadUnsafe(ref top, (nuint)at) * w00 + Vector128.LoadUnsafe(ref top, (nuint)(at + stride)) * w10
+        + Vector128.LoadUnsafe(ref bottom, (nuint)at) * w01 + Vector128.LoadUnsafe(ref bottom, (nuint)(at + stride)) * w11;
 
     private static void Area(ResizeTables t, scoped in ImageView source, int dy, in YuvCoefficients yuv)
     {
