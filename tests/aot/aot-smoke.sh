@@ -49,6 +49,19 @@ check "SIGTERM stops a looping run with exit 0" test "$rc" -eq 0
 check "SIGTERM puts the door light back in its safe state" grep -q "outputs in their safe state (stopped by signal): door_light=off" "$TMP/loop.err"
 check "the run still prints its summary after SIGTERM" grep -q '"summary"' "$TMP/loop.out"
 
+cat > "$TMP/synthetic.json" <<JSON
+{ "source": { "kind": "synthetic", "width": 640, "height": 480, "format": "yuyv", "fps": 0, "frames": 2000 },
+  "model": { "path": "$FRONT" }, "gpio": { "chip": "simulated", "outputs": [ { "name": "light", "line": 1 } ] },
+  "rules": [ { "name": "face", "when": { "label": "face" }, "actions": [ { "output": "light" } ] } ],
+  "run": { "warmupFrames": 100 } }
+JSON
+"$BIN" run --config "$TMP/synthetic.json" >"$TMP/synthetic.out" 2>/dev/null
+check "the AOT pipeline allocates 0 managed bytes a frame after warm-up" python3 - "$TMP/synthetic.out" <<'PY'
+import json, sys
+s = [json.loads(l) for l in open(sys.argv[1]) if '"summary"' in l][-1]["summary"]
+assert s["framesProcessed"] == 2000 and s["allocatedBytesPerFrame"] == 0, s
+PY
+
 "$BIN" detect --model "$FRONT" "$CACHE/data/matplotlib/grace_hopper.jpg" "$CACHE/data/opencv/fruits.jpg" >"$TMP/detect.out" 2>"$TMP/detect.err"
 check "detect finds Grace Hopper's face and none in fruits.jpg" python3 - "$TMP/detect.out" <<'PY'
 import json, sys

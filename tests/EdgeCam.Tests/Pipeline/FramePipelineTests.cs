@@ -11,7 +11,10 @@ using Microsoft.Extensions.Logging;
 
 namespace EdgeCam.Tests.Pipeline;
 
-/// <summary>The whole frame loop with the real model: steady-state allocation, drops, stage timing.</summary>
+/// <summary>The whole frame loop with the real model: steady-state allocation, drops, stage timing.
+/// Runs alone (no other test class in parallel): allocation is counted per thread, and other tests
+/// loading models at the same time make ORT log through our callback on whichever thread it is on.</summary>
+[Collection(nameof(SerialTests))]
 public class FramePipelineTests
 {
     private static readonly JournalLoggerFactory Logs = new(new JournalLoggerProvider(LogLevel.Warning));
