@@ -4,6 +4,8 @@ using EdgeCam.Imaging.Sources;
 
 namespace EdgeCam.Tests.Imaging;
 
+// Measures per-thread allocation: runs with no other test class in parallel.
+[Collection(nameof(SerialTests))]
 public class FrameSourceTests
 {
     private static DecodedImage Solid(byte value, string name) => new(Enumerable.Repeat(value, 4 * 4 * 3).ToArray(), 4, 4, PixelFormat.Rgb24, name);
@@ -111,13 +113,10 @@ public class FrameSourceTests
     {
         using var synthetic = new SyntheticPatternSource(320, 240, PixelFormat.Yuyv, fps: 0, frames: 0);
         using var replay = new DirectoryReplaySource([Solid(1, "a"), Solid(2, "b")], "test", fps: 0, loop: true);
-        for (int i = 0; i < 10; i++) { synthetic.Release(synthetic.Next(CancellationToken.None)!); replay.Release(replay.Next(CancellationToken.None)!); }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        AllocationAssert.NoneInSteadyState(() =>
         {
             synthetic.Release(synthetic.Next(CancellationToken.None)!);
             replay.Release(replay.Next(CancellationToken.None)!);
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        });
     }
 }

@@ -3,6 +3,8 @@ using EdgeCam.Inference.Onnx;
 namespace EdgeCam.Tests.Inference;
 
 /// <summary>The binding against the real ONNX Runtime 1.30 library and the real models.</summary>
+// Measures per-thread allocation: runs with no other test class in parallel.
+[Collection(nameof(SerialTests))]
 public class OrtSessionTests
 {
     public OrtSessionTests() => OrtEnvironment.Initialize(TestAssets.OrtLibrary);

@@ -3,6 +3,8 @@ using EdgeCam.Imaging.Preprocessing;
 
 namespace EdgeCam.Tests.Preprocessing;
 
+// Measures per-thread allocation: runs with no other test class in parallel.
+[Collection(nameof(SerialTests))]
 public class ScalarPreprocessorTests
 {
     private static PreprocessPlan U8(int w, int h, TensorLayout layout = TensorLayout.Nhwc) =>

@@ -9,6 +9,8 @@ namespace EdgeCam.Tests.Preprocessing;
 /// format, size, stride padding, content extreme and plan option. uint8/int8 must be equal, float
 /// within 1e-5, and the input mapping identical.
 /// </summary>
+// Measures per-thread allocation: runs with no other test class in parallel.
+[Collection(nameof(SerialTests))]
 public class Vector128PreprocessorTests
 {
     private static readonly PixelFormat[] Formats = Enum.GetValues<PixelFormat>();

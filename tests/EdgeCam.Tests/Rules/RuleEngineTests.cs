@@ -4,6 +4,8 @@ using EdgeCam.Vision;
 
 namespace EdgeCam.Tests.Rules;
 
+// Measures per-thread allocation: runs with no other test class in parallel.
+[Collection(nameof(SerialTests))]
 public class RuleEngineTests
 {
     private sealed class Recorder : IRuleEventSink

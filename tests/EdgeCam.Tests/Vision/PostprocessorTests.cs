@@ -4,6 +4,8 @@ using EdgeCam.Vision.Postprocessing;
 
 namespace EdgeCam.Tests.Vision;
 
+// Measures per-thread allocation: runs with no other test class in parallel.
+[Collection(nameof(SerialTests))]
 public class PostprocessorTests
 {
     private static readonly InputMapping Identity = new(1, 1, 0, 0, 640, 640);
