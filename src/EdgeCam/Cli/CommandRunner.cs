@@ -1,3 +1,4 @@
+using EdgeCam.Devices.Gpio;
 using EdgeCam.Imaging.Codecs;
 using EdgeCam.Inference.Cards;
 using EdgeCam.Inference.Onnx;
@@ -38,6 +39,7 @@ public static class CommandRunner
         OrtException o => (ExitCodes.Model, o.Message),
         ModelCardException m => (ExitCodes.Model, m.Message),
         ImageDecodeException d => (ExitCodes.Input, d.Message),
+        GpioException g => (ExitCodes.Device, g.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         _ => (ExitCodes.Internal, $"internal error: {e.GetType().Name}: {e.Message}"),
     };

@@ -24,7 +24,6 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
 
     /// <summary>The source's sequence number of the frame being (or last) processed.</summary>
     public long CurrentSequence { get; private set; } = -1;
-    public Frame? LastFrame { get; private set; }
 
     /// <summary>Called after each processed frame, before the frame is released (e.g. to print detections).</summary>
     public Action<Frame, InferenceResult>? FrameProcessed { get; set; }
@@ -57,7 +56,6 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
             stats.Total.RecordTicks(t5 - t1);
             stats.FramesDropped = source.DroppedFrames;
             stats.FrameDone(t5);
-            LastFrame = frame;
             FrameProcessed?.Invoke(frame, _result);
         }
         catch (Exception e) when (e is not OperationCanceledException)
