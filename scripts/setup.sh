@@ -35,5 +35,5 @@ for f in data/opencv/fruits.jpg data/matplotlib/grace_hopper.jpg data/darknet/do
 done
 
 log "building"
-dotnet build "$REPO/EdgeCam.sln" -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build "$REPO/EdgeCam.sln" -c Release -nologo -v quiet -clp:ErrorsOnly >&2   # stdout carries edgecam's JSON lines
 log "setup done (cache: $EDGECAM_CACHE)"
