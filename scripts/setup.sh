@@ -11,6 +11,7 @@ require_dotnet
 apt_install libturbojpeg0 zlib1g-dev python3
 command -v npm >/dev/null || apt_install npm      # a machine may have Node.js from elsewhere
 command -v gcc >/dev/null || apt_install gcc
+apt_install libc6-dev linux-libc-dev   # kernel uAPI headers: the struct layout tests compile against them
 
 bash "$REPO/scripts/fetch-assets.sh"
 
