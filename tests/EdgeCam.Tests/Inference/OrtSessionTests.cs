@@ -70,14 +70,11 @@ public class OrtSessionTests
     {
         using var session = OrtSession.FromFile(TestAssets.BlazeFaceFront, new SessionOptions { IntraOpThreads = 1 });
         using var runner = new ModelRunner(session);
-        for (int i = 0; i < 5; i++) runner.Run();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++)
+        AllocationAssert.NoneInSteadyState(() =>
         {
             runner.Run();
             _ = runner.AsFloat(0)[0];
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }, warmup: 20, window: 200);
     }
 
     [Fact]

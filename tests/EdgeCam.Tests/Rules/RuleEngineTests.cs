@@ -183,9 +183,7 @@ public class RuleEngineTests
     {
         var (engine, _, _) = Build(Rule(r => { r.Debounce = new() { Hits = 2, Of = 3 }; r.Hysteresis = new() { On = 0.7f, Off = 0.5f }; }));
         var face = Face();
-        for (int i = 0; i < 10; i++) engine.Evaluate(face, i);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 10; i < 1000; i++) { engine.Evaluate(face, i); engine.Tick(i); }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        long now = 0;
+        AllocationAssert.NoneInSteadyState(() => { engine.Evaluate(face, now); engine.Tick(now); now++; }, warmup: 10, window: 1000);
     }
 }

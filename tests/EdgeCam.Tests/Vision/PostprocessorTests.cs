@@ -221,9 +221,6 @@ public class PostprocessorTests
             result.Clear(); yolo.Process(yoloOut, Identity, result);
             result.Clear(); cls.Process(clsOut, Identity, result);
         }
-        Once();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++) Once();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationAssert.NoneInSteadyState(Once, warmup: 10, window: 100);
     }
 }
