@@ -62,6 +62,25 @@ s = [json.loads(l) for l in open(sys.argv[1]) if '"summary"' in l][-1]["summary"
 assert s["framesProcessed"] == 2000 and s["allocatedBytesPerFrame"] == 0, s
 PY
 
+# The systemd notify protocol: a listener on an AF_UNIX datagram socket, as systemd runs one.
+python3 - "$TMP/notify.sock" "$TMP/notify.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(30)
+with open(sys.argv[2], "w") as log:
+    while True:
+        msg = s.recv(4096).decode()
+        log.write(msg + "\n"); log.flush()
+        if "STOPPING=1" in msg: break
+PY
+listener=$!
+sleep 0.5
+sed 's/"frames": 2000/"frames": 300/' "$TMP/synthetic.json" > "$TMP/notify.json"
+NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=100000 "$BIN" run --config "$TMP/notify.json" >/dev/null 2>&1
+wait "$listener"
+check "systemd notify: READY=1, WATCHDOG=1 pings and STOPPING=1 reach \$NOTIFY_SOCKET" \
+  sh -c "grep -q '^READY=1' '$TMP/notify.log' && grep -q '^WATCHDOG=1' '$TMP/notify.log' && grep -q '^STOPPING=1' '$TMP/notify.log'"
+
 "$BIN" detect --model "$FRONT" "$CACHE/data/matplotlib/grace_hopper.jpg" "$CACHE/data/opencv/fruits.jpg" >"$TMP/detect.out" 2>"$TMP/detect.err"
 check "detect finds Grace Hopper's face and none in fruits.jpg" python3 - "$TMP/detect.out" <<'PY'
 import json, sys

@@ -7,6 +7,7 @@ using EdgeCam.Output;
 using EdgeCam.Pipeline;
 using EdgeCam.Rules;
 using EdgeCam.Running;
+using EdgeCam.Service;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCam.Cli;
@@ -70,6 +71,8 @@ public static class RunCommand
                     ResultJson.Write(w, r, model.Bound);
                 });
 
+            using var notifier = SystemdNotifier.FromEnvironment();
+            var heartbeat = new ServiceHeartbeat(notifier, SystemdNotifier.WatchdogInterval(), stats, $"{model.Name} {model.Version}");
             var measurements = new RunMeasurements();
             int warmup = config.Run.WarmupFrames;
             long processed = 0;
@@ -77,7 +80,12 @@ public static class RunCommand
             {
                 if (!pipeline.Step(cancel.Token)) break;
                 processed++;
-                if (processed == 1) measurements.StartupMs = RunMeasurements.MillisecondsSinceProcessStart();
+                if (processed == 1)
+                {
+                    measurements.StartupMs = RunMeasurements.MillisecondsSinceProcessStart();
+                    heartbeat.Ready(measurements.StartupMs);
+                }
+                else heartbeat.FrameDone();
                 if (processed == warmup || (warmup == 0 && processed == 1))
                 {
                     // From here on the figures describe the steady state.
@@ -93,6 +101,7 @@ public static class RunCommand
                 measurements.FramesAtWarmup = 0;
                 measurements.RssAfterWarmupBytes = RunMeasurements.ResidentBytes();
             }
+            heartbeat.Stopping();
             outputs.ApplySafeState(cancel.IsCancellationRequested ? "stopped by signal" : "end of run");
             RunSummary.Write(output, stats, measurements, $"{model.Name} {model.Version}", source.Description, log);
             return ExitCodes.Ok;
