@@ -62,6 +62,7 @@ public sealed class RuleEngine
             Definition = r,
             LabelIndex = label,
             Zone = r.When.Zone is { } z ? new Polygon(z) : null,
+            BottomAnchor = r.When.ZoneAnchor == "bottom",
             Input = input,
             Actions = actions,
         };
@@ -90,7 +91,7 @@ public sealed class RuleEngine
                 if (!(d.Score >= threshold)) continue;
                 if (rule.Zone is { } zone)
                 {
-                    float y = w.ZoneAnchor == "bottom" ? d.Box.Y1 : d.Box.CenterY;
+                    float y = rule.BottomAnchor ? d.Box.Y1 : d.Box.CenterY;
                     if (!zone.Contains(d.Box.CenterX, y)) continue;
                 }
                 count++;

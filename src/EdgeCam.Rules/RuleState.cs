@@ -7,6 +7,8 @@ internal sealed class RuleState
     public required RuleDefinition Definition { get; init; }
     public required int LabelIndex { get; init; } // -1 = any class
     public Polygon? Zone { get; init; }
+    /// <summary>Zone membership by the box's bottom-centre (where a person stands) instead of its centre.</summary>
+    public bool BottomAnchor { get; init; }
     public IBinaryInput? Input { get; init; }
     public required CompiledAction[] Actions { get; init; }
 

@@ -14,7 +14,8 @@ public sealed class SimulatedGpioChip : IGpioChip
     private readonly object _gate = new();
     private readonly Line[] _lines;
     private readonly ILogger? _log;
-    private readonly List<(long TimeNs, int Offset, bool Level)> _history = [];
+    private const int HistoryLimit = 1024;
+    private readonly Queue<(long TimeNs, int Offset, bool Level)> _history = new();
 
     public string Name { get; }
     public string Label { get; }
@@ -29,7 +30,7 @@ public sealed class SimulatedGpioChip : IGpioChip
         Name = name; Label = label; _log = log;
     }
 
-    /// <summary>Physical level changes of output lines, oldest first.</summary>
+    /// <summary>The latest physical level changes of output lines (at most 1024), oldest first.</summary>
     public IReadOnlyList<(long TimeNs, int Offset, bool Level)> History { get { lock (_gate) return _history.ToArray(); } }
 
     /// <summary>The physical level a line drives (outputs) or sees (inputs).</summary>
@@ -90,12 +91,14 @@ public sealed class SimulatedGpioChip : IGpioChip
             bool rising = physicalLevel ^ l.ActiveLow;
             if ((rising && l.Edges.HasFlag(GpioEdges.Rising)) || (!rising && l.Edges.HasFlag(GpioEdges.Falling)))
             {
-                l.Events.Enqueue(new GpioEdgeEvent(System.Diagnostics.Stopwatch.GetTimestamp() * (1_000_000_000L / System.Diagnostics.Stopwatch.Frequency),
-                    offset, rising, ++l.Sequence));
+                l.Events.Enqueue(new GpioEdgeEvent(NowNs(), offset, rising, ++l.Sequence));
                 l.Signal.Set();
             }
         }
     }
+
+    /// <summary>Monotonic nanoseconds, as the kernel stamps edge events (CLOCK_MONOTONIC).</summary>
+    private static long NowNs() => (long)(System.Diagnostics.Stopwatch.GetTimestamp() * (1e9 / System.Diagnostics.Stopwatch.Frequency));
 
     private Line Get(int offset) => (uint)offset < (uint)_lines.Length
         ? _lines[offset]
@@ -116,7 +119,8 @@ public sealed class SimulatedGpioChip : IGpioChip
         var l = _lines[offset];
         if (!force && l.Level == level) return;
         l.Level = level;
-        _history.Add((System.Diagnostics.Stopwatch.GetTimestamp(), offset, level));
+        if (_history.Count == HistoryLimit) _history.Dequeue();
+        _history.Enqueue((NowNs(), offset, level));
         bool logical = level ^ l.ActiveLow;
         _log?.LogInformation("{Chip}: line {Offset} ({Consumer}) -> {State}", Name, offset, consumer, logical ? "on" : "off");
     }

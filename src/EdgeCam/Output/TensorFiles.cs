@@ -9,6 +9,7 @@ public static class TensorFiles
 {
     public static void Read(string path, TensorBuffer into)
     {
+        if (!File.Exists(path)) throw new UserFacingException(ExitCodes.Input, $"{path}: no such file");
         long length;
         try
         {
@@ -18,7 +19,6 @@ public static class TensorFiles
         {
             throw new UserFacingException(ExitCodes.Input, $"{path}: cannot be read: {e.Message}");
         }
-        if (!File.Exists(path)) throw new UserFacingException(ExitCodes.Input, $"{path}: no such file");
         if (length != into.ByteLength)
             throw new UserFacingException(ExitCodes.Input,
                 $"{path}: {length} bytes, but input '{into.Name}' {NodeInfo.FormatShape(into.Shape)} {TensorElementTypes.Name(into.ElementType)} takes {into.ByteLength}");

@@ -38,8 +38,9 @@ public unsafe class UapiLayoutTests
         Assert.True(Kernel.Value.TryGetValue(name, out ulong kernel) && kernel == csharp,
             $"{name}: C# {csharp}, kernel header {(Kernel.Value.TryGetValue(name, out ulong k) ? k.ToString() : "missing")}");
 
-    private static ulong Off<T>(ref T s, ref byte field) where T : unmanaged =>
-        (ulong)Unsafe.ByteOffset(ref Unsafe.As<T, byte>(ref s), ref field);
+    /// <summary>Offset of <paramref name="field"/> inside <paramref name="s"/>, in bytes.</summary>
+    private static ulong Off<T, TField>(ref T s, ref TField field) where T : unmanaged =>
+        (ulong)Unsafe.ByteOffset(ref Unsafe.As<T, byte>(ref s), ref Unsafe.As<TField, byte>(ref field));
 
     [Fact]
     public void GpioStructsMatchLinuxGpioH()
@@ -47,35 +48,35 @@ public unsafe class UapiLayoutTests
         Same("sizeof(gpiochip_info)", (ulong)sizeof(GpioChipInfo));
         var chip = new GpioChipInfo();
         Same("offsetof(gpiochip_info.label)", Off(ref chip, ref chip.Label[0]));
-        Same("offsetof(gpiochip_info.lines)", Off(ref chip, ref Unsafe.As<uint, byte>(ref chip.Lines)));
+        Same("offsetof(gpiochip_info.lines)", Off(ref chip, ref chip.Lines));
         Same("sizeof(gpio_v2_line_attribute)", (ulong)sizeof(GpioV2LineAttribute));
         var attr = new GpioV2LineAttribute();
-        Same("offsetof(gpio_v2_line_attribute.flags)", Off(ref attr, ref Unsafe.As<ulong, byte>(ref attr.Flags)));
+        Same("offsetof(gpio_v2_line_attribute.flags)", Off(ref attr, ref attr.Flags));
         Same("sizeof(gpio_v2_line_config_attribute)", (ulong)sizeof(GpioV2LineConfigAttribute));
         var ca = new GpioV2LineConfigAttribute();
-        Same("offsetof(gpio_v2_line_config_attribute.mask)", Off(ref ca, ref Unsafe.As<ulong, byte>(ref ca.Mask)));
+        Same("offsetof(gpio_v2_line_config_attribute.mask)", Off(ref ca, ref ca.Mask));
         Same("sizeof(gpio_v2_line_config)", (ulong)sizeof(GpioV2LineConfig));
         var cfg = new GpioV2LineConfig();
-        Same("offsetof(gpio_v2_line_config.num_attrs)", Off(ref cfg, ref Unsafe.As<uint, byte>(ref cfg.NumAttrs)));
-        Same("offsetof(gpio_v2_line_config.attrs)", Off(ref cfg, ref Unsafe.As<GpioV2LineConfigAttribute, byte>(ref cfg.Attrs[0])));
+        Same("offsetof(gpio_v2_line_config.num_attrs)", Off(ref cfg, ref cfg.NumAttrs));
+        Same("offsetof(gpio_v2_line_config.attrs)", Off(ref cfg, ref cfg.Attrs[0]));
         Same("sizeof(gpio_v2_line_request)", (ulong)sizeof(GpioV2LineRequest));
         var req = new GpioV2LineRequest();
         Same("offsetof(gpio_v2_line_request.consumer)", Off(ref req, ref req.Consumer[0]));
-        Same("offsetof(gpio_v2_line_request.config)", Off(ref req, ref Unsafe.As<GpioV2LineConfig, byte>(ref req.Config)));
-        Same("offsetof(gpio_v2_line_request.num_lines)", Off(ref req, ref Unsafe.As<uint, byte>(ref req.NumLines)));
-        Same("offsetof(gpio_v2_line_request.event_buffer_size)", Off(ref req, ref Unsafe.As<uint, byte>(ref req.EventBufferSize)));
-        Same("offsetof(gpio_v2_line_request.fd)", Off(ref req, ref Unsafe.As<int, byte>(ref req.Fd)));
+        Same("offsetof(gpio_v2_line_request.config)", Off(ref req, ref req.Config));
+        Same("offsetof(gpio_v2_line_request.num_lines)", Off(ref req, ref req.NumLines));
+        Same("offsetof(gpio_v2_line_request.event_buffer_size)", Off(ref req, ref req.EventBufferSize));
+        Same("offsetof(gpio_v2_line_request.fd)", Off(ref req, ref req.Fd));
         Same("sizeof(gpio_v2_line_values)", (ulong)sizeof(GpioV2LineValues));
         Same("sizeof(gpio_v2_line_info)", (ulong)sizeof(GpioV2LineInfo));
         var info = new GpioV2LineInfo();
-        Same("offsetof(gpio_v2_line_info.offset)", Off(ref info, ref Unsafe.As<uint, byte>(ref info.Offset)));
-        Same("offsetof(gpio_v2_line_info.flags)", Off(ref info, ref Unsafe.As<ulong, byte>(ref info.Flags)));
-        Same("offsetof(gpio_v2_line_info.attrs)", Off(ref info, ref Unsafe.As<GpioV2LineAttribute, byte>(ref info.Attrs[0])));
+        Same("offsetof(gpio_v2_line_info.offset)", Off(ref info, ref info.Offset));
+        Same("offsetof(gpio_v2_line_info.flags)", Off(ref info, ref info.Flags));
+        Same("offsetof(gpio_v2_line_info.attrs)", Off(ref info, ref info.Attrs[0]));
         Same("sizeof(gpio_v2_line_event)", (ulong)sizeof(GpioV2LineEvent));
         var ev = new GpioV2LineEvent();
-        Same("offsetof(gpio_v2_line_event.id)", Off(ref ev, ref Unsafe.As<uint, byte>(ref ev.Id)));
-        Same("offsetof(gpio_v2_line_event.seqno)", Off(ref ev, ref Unsafe.As<uint, byte>(ref ev.Seqno)));
-        Same("offsetof(gpio_v2_line_event.line_seqno)", Off(ref ev, ref Unsafe.As<uint, byte>(ref ev.LineSeqno)));
+        Same("offsetof(gpio_v2_line_event.id)", Off(ref ev, ref ev.Id));
+        Same("offsetof(gpio_v2_line_event.seqno)", Off(ref ev, ref ev.Seqno));
+        Same("offsetof(gpio_v2_line_event.line_seqno)", Off(ref ev, ref ev.LineSeqno));
     }
 
     [Fact]
@@ -99,31 +100,31 @@ public unsafe class UapiLayoutTests
     {
         Same("sizeof(v4l2_capability)", (ulong)sizeof(V4l2Capability));
         var cap = new V4l2Capability();
-        Same("offsetof(v4l2_capability.version)", Off(ref cap, ref Unsafe.As<uint, byte>(ref cap.Version)));
-        Same("offsetof(v4l2_capability.device_caps)", Off(ref cap, ref Unsafe.As<uint, byte>(ref cap.DeviceCaps)));
+        Same("offsetof(v4l2_capability.version)", Off(ref cap, ref cap.Version));
+        Same("offsetof(v4l2_capability.device_caps)", Off(ref cap, ref cap.DeviceCaps));
         Same("sizeof(v4l2_fmtdesc)", (ulong)sizeof(V4l2FmtDesc));
         var fd = new V4l2FmtDesc();
         Same("offsetof(v4l2_fmtdesc.description)", Off(ref fd, ref fd.Description[0]));
-        Same("offsetof(v4l2_fmtdesc.pixelformat)", Off(ref fd, ref Unsafe.As<uint, byte>(ref fd.PixelFormat)));
+        Same("offsetof(v4l2_fmtdesc.pixelformat)", Off(ref fd, ref fd.PixelFormat));
         Same("sizeof(v4l2_format)", (ulong)sizeof(V4l2Format));
         var f = new V4l2Format();
-        Same("offsetof(v4l2_format.fmt)", Off(ref f, ref Unsafe.As<V4l2PixFormat, byte>(ref f.Pix)));
+        Same("offsetof(v4l2_format.fmt)", Off(ref f, ref f.Pix));
         Same("sizeof(v4l2_pix_format)", (ulong)sizeof(V4l2PixFormat));
         var pix = new V4l2PixFormat();
-        Same("offsetof(v4l2_pix_format.bytesperline)", Off(ref pix, ref Unsafe.As<uint, byte>(ref pix.BytesPerLine)));
-        Same("offsetof(v4l2_pix_format.xfer_func)", Off(ref pix, ref Unsafe.As<uint, byte>(ref pix.XferFunc)));
+        Same("offsetof(v4l2_pix_format.bytesperline)", Off(ref pix, ref pix.BytesPerLine));
+        Same("offsetof(v4l2_pix_format.xfer_func)", Off(ref pix, ref pix.XferFunc));
         Same("sizeof(v4l2_requestbuffers)", (ulong)sizeof(V4l2RequestBuffers));
         var rb = new V4l2RequestBuffers();
-        Same("offsetof(v4l2_requestbuffers.capabilities)", Off(ref rb, ref Unsafe.As<uint, byte>(ref rb.Capabilities)));
+        Same("offsetof(v4l2_requestbuffers.capabilities)", Off(ref rb, ref rb.Capabilities));
         Same("offsetof(v4l2_requestbuffers.flags)", Off(ref rb, ref rb.Flags));
         Same("sizeof(v4l2_buffer)", (ulong)sizeof(V4l2Buffer));
         var b = new V4l2Buffer();
-        Same("offsetof(v4l2_buffer.timestamp)", Off(ref b, ref Unsafe.As<long, byte>(ref b.TimestampSec)));
-        Same("offsetof(v4l2_buffer.timecode)", Off(ref b, ref Unsafe.As<V4l2Timecode, byte>(ref b.Timecode)));
-        Same("offsetof(v4l2_buffer.sequence)", Off(ref b, ref Unsafe.As<uint, byte>(ref b.Sequence)));
-        Same("offsetof(v4l2_buffer.m)", Off(ref b, ref Unsafe.As<uint, byte>(ref b.Offset)));
-        Same("offsetof(v4l2_buffer.length)", Off(ref b, ref Unsafe.As<uint, byte>(ref b.Length)));
-        Same("offsetof(v4l2_buffer.request_fd)", Off(ref b, ref Unsafe.As<int, byte>(ref b.RequestFd)));
+        Same("offsetof(v4l2_buffer.timestamp)", Off(ref b, ref b.TimestampSec));
+        Same("offsetof(v4l2_buffer.timecode)", Off(ref b, ref b.Timecode));
+        Same("offsetof(v4l2_buffer.sequence)", Off(ref b, ref b.Sequence));
+        Same("offsetof(v4l2_buffer.m)", Off(ref b, ref b.Offset));
+        Same("offsetof(v4l2_buffer.length)", Off(ref b, ref b.Length));
+        Same("offsetof(v4l2_buffer.request_fd)", Off(ref b, ref b.RequestFd));
         Same("VIDIOC_QUERYCAP", V4l2Constants.QueryCap);
         Same("VIDIOC_ENUM_FMT", V4l2Constants.EnumFmt);
         Same("VIDIOC_G_FMT", V4l2Constants.GetFormat);
@@ -144,7 +145,7 @@ public unsafe class UapiLayoutTests
     {
         Same("sizeof(i2c_smbus_ioctl_data)", (ulong)sizeof(I2cSmbusIoctlData));
         var d = new I2cSmbusIoctlData();
-        Same("offsetof(i2c_smbus_ioctl_data.size)", Off(ref d, ref Unsafe.As<uint, byte>(ref d.Size)));
+        Same("offsetof(i2c_smbus_ioctl_data.size)", Off(ref d, ref d.Size));
         Same("offsetof(i2c_smbus_ioctl_data.data)", (ulong)((byte*)&d.Data - (byte*)&d));
         Same("sizeof(i2c_smbus_data)", (ulong)sizeof(I2cSmbusData));
         Same("I2C_SLAVE", I2cConstants.Slave);

@@ -32,13 +32,7 @@ public sealed unsafe class JpegDecoder : IDisposable
     /// <summary>Decodes into <paramref name="destination"/> (at least stride * height bytes).</summary>
     public void Decode(ReadOnlySpan<byte> jpeg, Span<byte> destination, int width, int height, int stride, PixelFormat format, string origin)
     {
-        int pixelFormat = format switch
-        {
-            PixelFormat.Rgb24 => TurboJpegNative.PixelFormatRgb,
-            PixelFormat.Bgr24 => TurboJpegNative.PixelFormatBgr,
-            PixelFormat.Grey8 => TurboJpegNative.PixelFormatGray,
-            _ => throw new ArgumentException($"JPEG decodes to RGB24, BGR24 or Grey8, not {format}", nameof(format)),
-        };
+        int pixelFormat = TurboJpegNative.PixelFormatOf(format, "decodes to");
         if (stride < width * PixelFormatInfo.BytesPerPixel(format) || destination.Length < (long)stride * height)
             throw new ArgumentException($"destination of {destination.Length} bytes (stride {stride}) is too small for {width}x{height} {format}");
         fixed (byte* src = jpeg)

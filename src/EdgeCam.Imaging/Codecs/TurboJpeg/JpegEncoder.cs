@@ -22,13 +22,7 @@ public sealed unsafe class JpegEncoder : IDisposable
     public ReadOnlySpan<byte> Encode(ReadOnlySpan<byte> pixels, int width, int height, int stride, PixelFormat format, int quality = 85)
     {
         if (quality is < 1 or > 100) throw new ArgumentOutOfRangeException(nameof(quality), quality, "JPEG quality is 1..100");
-        int pixelFormat = format switch
-        {
-            PixelFormat.Rgb24 => TurboJpegNative.PixelFormatRgb,
-            PixelFormat.Bgr24 => TurboJpegNative.PixelFormatBgr,
-            PixelFormat.Grey8 => TurboJpegNative.PixelFormatGray,
-            _ => throw new ArgumentException($"JPEG encodes RGB24, BGR24 or Grey8, not {format}", nameof(format)),
-        };
+        int pixelFormat = TurboJpegNative.PixelFormatOf(format, "encodes");
         if (pixels.Length < (long)stride * (height - 1) + width * PixelFormatInfo.BytesPerPixel(format))
             throw new ArgumentException($"{pixels.Length} bytes is too small for {width}x{height} {format} at stride {stride}");
         int subsampling = format == PixelFormat.Grey8 ? 3 : TurboJpegNative.Subsampling420;

@@ -51,5 +51,14 @@ internal static unsafe partial class TurboJpegNative
     [LibraryImport(Library, EntryPoint = "tjGetErrorStr2")]
     public static partial byte* GetErrorStr2(nint handle);
 
+    /// <summary>The TJPF value for the formats TurboJPEG reads and writes here.</summary>
+    public static int PixelFormatOf(Imaging.Frames.PixelFormat format, string verb) => format switch
+    {
+        Imaging.Frames.PixelFormat.Rgb24 => PixelFormatRgb,
+        Imaging.Frames.PixelFormat.Bgr24 => PixelFormatBgr,
+        Imaging.Frames.PixelFormat.Grey8 => PixelFormatGray,
+        _ => throw new ArgumentException($"JPEG {verb} RGB24, BGR24 or Grey8, not {format}", nameof(format)),
+    };
+
     public static string LastError(nint handle) => Marshal.PtrToStringUTF8((nint)GetErrorStr2(handle)) ?? "unknown TurboJPEG error";
 }
