@@ -5,6 +5,9 @@ namespace EdgeCam;
 
 public static class Program
 {
+    /// <summary>This edgecam's version (the project's &lt;Version&gt;), which bundles' minEdgecamVersion is compared with.</summary>
+    public static string Version { get; } = typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
     public static int Main(string[] args)
     {
         RootCommand root = CommandLine.Build();

@@ -13,6 +13,7 @@ public static class CommandLine
         root.Subcommands.Add(Detect());
         root.Subcommands.Add(Infer());
         root.Subcommands.Add(Model());
+        root.Subcommands.Add(Update());
         return root;
     }
 
@@ -90,6 +91,34 @@ public static class CommandLine
         command.Subcommands.Add(info);
         return command;
     }
+
+    private static Command Update()
+    {
+        var statusConfig = ConfigOption(required: true);
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of text." };
+        var statusVerbose = Verbose();
+        var status = new Command("status", "Show the update state: running, current and previous bundle, rejected versions, trusted metadata versions.")
+        { statusConfig, json, statusVerbose };
+        status.SetAction(r => CommandRunner.Execute(r.GetValue(statusVerbose), log =>
+            UpdateCommand.Status(r.GetValue(statusConfig)!, r.GetValue(json), log), quiet: true));
+
+        var checkConfig = ConfigOption(required: true);
+        var now = new Option<bool>("--now") { Description = "Check at once (without it, a random delay of up to update.jitterSeconds spreads a fleet's cron jobs)." };
+        var checkVerbose = Verbose();
+        var check = new Command("check", "Check the update origin; download, verify, self-test and install a newer bundle. " +
+            "A running service switches to it at its next check or restart.")
+        { checkConfig, now, checkVerbose };
+        check.SetAction(r => CommandRunner.Execute(r.GetValue(checkVerbose), log =>
+            UpdateCommand.Check(r.GetValue(checkConfig)!, r.GetValue(now), log)));
+
+        var command = new Command("update", "Signed model updates (TUF): status and checks.");
+        command.Subcommands.Add(status);
+        command.Subcommands.Add(check);
+        return command;
+    }
+
+    private static Option<string?> ConfigOption(bool required = false) => new("--config", "-c")
+    { Description = "The configuration file (JSON) with an \"update\" section.", Required = required };
 
     private static Option<string> ModelOption() => new("--model", "-m") { Description = "The .onnx model file.", Required = true };
 

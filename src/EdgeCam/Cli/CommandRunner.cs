@@ -40,6 +40,7 @@ public static class CommandRunner
         ModelCardException m => (ExitCodes.Model, m.Message),
         ImageDecodeException d => (ExitCodes.Input, d.Message),
         GpioException g => (ExitCodes.Device, g.Message),
+        EdgeCam.Updates.Tuf.UpdateRejectedException u => (ExitCodes.UpdateRefused, $"update refused ({u.Failure}): {u.Message}"),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         _ => (ExitCodes.Internal, $"internal error: {e.GetType().Name}: {e.Message}"),
     };

@@ -16,6 +16,8 @@ public static class ExitCodes
     public const int Input = 5;
     /// <summary>A device (camera, GPIO, I2C) failed.</summary>
     public const int Device = 6;
+    /// <summary>An update was refused (bad signature, replay, expiry, hash, self-test...): the message names the reason.</summary>
+    public const int UpdateRefused = 7;
     /// <summary>Interrupted by SIGINT/SIGTERM before finishing (run mode exits 0 on a requested stop).</summary>
     public const int Interrupted = 130;
 }

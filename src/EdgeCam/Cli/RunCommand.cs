@@ -8,6 +8,7 @@ using EdgeCam.Pipeline;
 using EdgeCam.Rules;
 using EdgeCam.Running;
 using EdgeCam.Service;
+using EdgeCam.Updating;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCam.Cli;
@@ -38,8 +39,11 @@ public static class RunCommand
         }
 
         using var output = JsonLineWriter.ForStdout();
-        using var model = ModelLoader.Load(config.Model.Path!, config.Model.Card, SessionOptionsFrom(config.Model), log,
-            runtimeLibrary: config.Model.Runtime);
+        var sessionOptions = SessionOptionsFrom(config.Model);
+        using var updates = config.Update is null ? null : new UpdateAgent(config.Update, config.Model, logs.CreateLogger("EdgeCam.Update"));
+        var (model, modelVersion) = updates is null
+            ? (ModelLoader.Load(config.Model.Path!, config.Model.Card, sessionOptions, log, runtimeLibrary: config.Model.Runtime), "")
+            : updates.LoadStartupModel(sessionOptions);
         using var source = DeviceSetup.OpenSource(config.Source, log);
         log.LogInformation("source {Source}", source.Description);
         using var chip = GpioChipLocator.Open(config.Gpio.Chip, logs.CreateLogger("EdgeCam.Gpio"));
@@ -47,10 +51,10 @@ public static class RunCommand
         var inputs = DeviceSetup.OpenInputs(chip, config.Gpio, log);
         UnhandledExceptionEventHandler onFault = (_, e) => outputs.ApplySafeState($"fault: {(e.ExceptionObject as Exception)?.Message}");
         AppDomain.CurrentDomain.UnhandledException += onFault;
+        FramePipeline? pipeline = null;
         try
         {
             var stats = new PipelineStats();
-            FramePipeline? pipeline = null;
             var sink = new JsonEventSink(output, () => pipeline?.CurrentSequence ?? -1);
             RuleEngine rules;
             try
@@ -61,14 +65,16 @@ public static class RunCommand
             {
                 throw new UserFacingException(ExitCodes.Config, $"config {configPath ?? ConfigLoader.BuiltInName}: {e.Message}");
             }
-            pipeline = new FramePipeline(source, model, rules, stats, log);
+            pipeline = new FramePipeline(source, model, rules, stats, log, modelVersion);
+            using var updateController = updates is null ? null : new UpdateController(updates, pipeline, config.Update!, sessionOptions, log);
+            updateController?.Start();
             if (config.Run.LogDetections)
                 pipeline.FrameProcessed = (f, r) => output.WriteLine(w =>
                 {
                     w.WriteString("event", "frame");
                     w.WriteNumber("frame", f.Sequence);
                     if (f.Origin is not null) w.WriteString("origin", f.Origin);
-                    ResultJson.Write(w, r, model.Bound);
+                    ResultJson.Write(w, r, pipeline.Model.Bound);
                 });
 
             using var notifier = SystemdNotifier.FromEnvironment();
@@ -80,6 +86,7 @@ public static class RunCommand
             {
                 if (!pipeline.Step(cancel.Token)) break;
                 processed++;
+                updateController?.AfterFrame();
                 if (processed == 1)
                 {
                     measurements.StartupMs = RunMeasurements.MillisecondsSinceProcessStart();
@@ -103,12 +110,16 @@ public static class RunCommand
             }
             heartbeat.Stopping();
             outputs.ApplySafeState(cancel.IsCancellationRequested ? "stopped by signal" : "end of run");
-            RunSummary.Write(output, stats, measurements, $"{model.Name} {model.Version}", source.Description, log);
+            RunSummary.Write(output, stats, measurements, $"{pipeline.Model.Name} {pipeline.Model.Version}", source.Description, log,
+                updates is null ? null : UpdateStatus.Describe(updates, pipeline.ModelVersion));
             return ExitCodes.Ok;
         }
         finally
         {
             outputs.ApplySafeState("shutdown");
+            // The pipeline owns the running model (and any it swapped in); before it exists, we do.
+            if (pipeline is not null) pipeline.Dispose();
+            else model.Dispose();
             AppDomain.CurrentDomain.UnhandledException -= onFault;
             foreach (var input in inputs) input.Dispose();
         }

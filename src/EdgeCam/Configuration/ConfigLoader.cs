@@ -60,6 +60,11 @@ public static class ConfigLoader
         config.Model.Card = PathExpansion.Expand(config.Model.Card, baseDir);
         config.Model.OptimizedModelPath = PathExpansion.Expand(config.Model.OptimizedModelPath, baseDir);
         config.Model.Runtime = PathExpansion.Expand(config.Model.Runtime, baseDir);
+        if (config.Update is { } u)
+        {
+            u.TrustedRoot = PathExpansion.Expand(u.TrustedRoot, baseDir) ?? "";
+            u.StateDirectory = PathExpansion.Expand(u.StateDirectory, baseDir);
+        }
     }
 }
 

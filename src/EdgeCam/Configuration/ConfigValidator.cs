@@ -54,7 +54,25 @@ internal static class ConfigValidator
         if (c.Run.MaxFrames < 0) errors.Add($"run.maxFrames: {c.Run.MaxFrames} is not allowed, expected an integer >= 0");
         Range("run.warmupFrames", c.Run.WarmupFrames, 0, 10000, errors);
 
+        if (c.Update is { } u) ValidateUpdate(u, errors);
         RuleConfigValidator.Validate(c, errors);
+    }
+
+    private static void ValidateUpdate(UpdateConfig u, List<string> errors)
+    {
+        if (!Uri.TryCreate(u.Origin, UriKind.Absolute, out var origin) || origin.Scheme is not ("http" or "https"))
+            errors.Add($"update.origin: '{u.Origin}' is not allowed, expected an http:// or https:// base URL");
+        else if (!u.Origin.EndsWith('/'))
+            errors.Add($"update.origin: '{u.Origin}' is not allowed, expected a base URL ending in '/'");
+        if (string.IsNullOrEmpty(u.TrustedRoot)) errors.Add("update.trustedRoot: missing, expected the root.json shipped with the device");
+        if (string.IsNullOrEmpty(u.Model)) errors.Add("update.model: missing, expected the model line to follow (a bundle's name)");
+        Range("update.intervalSeconds", u.IntervalSeconds, 1, 7 * 86400, errors);
+        Range("update.jitterSeconds", u.JitterSeconds, 0, 86400, errors);
+        Range("update.downloadTimeoutSeconds", u.DownloadTimeoutSeconds, 1, 86400, errors);
+        Range("update.maxBundleMegabytes", u.MaxBundleMegabytes, 1, 4096, errors);
+        Range("update.maxStartsAfterSwitch", u.MaxStartsAfterSwitch, 1, 100, errors);
+        Range("update.crashWindowSeconds", u.CrashWindowSeconds, 1, 86400, errors);
+        Range("update.failingFramesForRollback", u.FailingFramesForRollback, 1, 100000, errors);
     }
 
     private static void LineRef(string path, string name, int? line, string? lineName, HashSet<string> names, List<string> errors)

@@ -11,6 +11,8 @@ public sealed class EdgeCamConfig
     public GpioConfig Gpio { get; set; } = new();
     public List<EdgeCam.Rules.RuleDefinition> Rules { get; set; } = [];
     public RunConfig Run { get; set; } = new();
+    /// <summary>Signed model updates; absent = the configured model is the only one.</summary>
+    public UpdateConfig? Update { get; set; }
 }
 
 public sealed class SourceConfig
@@ -91,4 +93,33 @@ public sealed class RunConfig
     public int WarmupFrames { get; set; } = 3;
     /// <summary>Print one JSON line per detection frame, not only per rule/output change.</summary>
     public bool LogDetections { get; set; }
+}
+
+public sealed class UpdateConfig
+{
+    /// <summary>The update origin: a base URL of static files (N.root.json, timestamp.json, snapshot.json,
+    /// targets.json and the bundles), e.g. "https://updates.example.com/edgecam/".</summary>
+    public string Origin { get; set; } = "";
+    /// <summary>The root metadata shipped with the device: the trust anchor.</summary>
+    public string TrustedRoot { get; set; } = "";
+    /// <summary>Where metadata, downloads, installed bundles and state.json live (default: $STATE_DIRECTORY
+    /// from systemd, else ~/.local/state/edgecam).</summary>
+    public string? StateDirectory { get; set; }
+    /// <summary>The model line to follow (a bundle's custom "name").</summary>
+    public string Model { get; set; } = "";
+    /// <summary>This device's hardware tags; a bundle must list one of them. Default: the runtime's RID, e.g. "linux-x64".</summary>
+    public List<string> Hardware { get; set; } = [];
+    /// <summary>Seconds between checks, and the random jitter added to each (so a fleet does not poll in step).</summary>
+    public int IntervalSeconds { get; set; } = 3600;
+    public int JitterSeconds { get; set; } = 300;
+    /// <summary>Deadline for one metadata or bundle download (a slow-retrieval attack ends here).</summary>
+    public int DownloadTimeoutSeconds { get; set; } = 300;
+    /// <summary>Largest bundle accepted, whatever the metadata says.</summary>
+    public int MaxBundleMegabytes { get; set; } = 256;
+    /// <summary>Crash-loop rollback: more than this many process starts within <see cref="CrashWindowSeconds"/>
+    /// of a switch sends the device back to the previous bundle.</summary>
+    public int MaxStartsAfterSwitch { get; set; } = 3;
+    public int CrashWindowSeconds { get; set; } = 600;
+    /// <summary>Health rollback: this many failing frames in a row right after a switch, with none good, rolls back.</summary>
+    public int FailingFramesForRollback { get; set; } = 20;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using EdgeCam.Imaging.Frames;
 using EdgeCam.Imaging.Sources;
 using EdgeCam.Models;
@@ -14,11 +15,70 @@ namespace EdgeCam.Pipeline;
 /// frame back. Every stage is timed into <see cref="PipelineStats"/>. A frame that fails (a bad
 /// frame, an inference error) is counted and skipped; the pipeline goes on. After warm-up a frame
 /// allocates no managed memory.
+/// A new model (a verified update) is handed over with <see cref="RequestSwap"/> from any thread and
+/// goes live between two frames: no frame is dropped or processed half by one model and half by
+/// the other. The model it replaced stays loaded until <see cref="ReleasePrevious"/> (the update was
+/// confirmed) or <see cref="SwapBack"/> (the new one failed its health checks).
 /// </summary>
-public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEngine? rules, PipelineStats stats, ILogger log)
+public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEngine? rules, PipelineStats stats, ILogger log,
+    string modelVersion = "") : IDisposable
 {
     private readonly InferenceResult _result = new();
     private readonly RateLimitedLog _failures = new(log, TimeSpan.FromSeconds(10));
+    private LoadedModel _model = model;
+    private (LoadedModel Model, string Version)? _previous;
+    private StrongBox<(LoadedModel Model, string Version, bool KeepPrevious)>? _pending;
+
+    /// <summary>The model frames run through now (changes only on the pipeline's own thread).</summary>
+    public LoadedModel Model => _model;
+    public string ModelVersion { get; private set; } = modelVersion;
+    public bool HasPrevious => _previous is not null;
+
+    /// <summary>Frames since the last swap that succeeded, and failures in a row since then (health after an update).</summary>
+    public long GoodFramesSinceSwap { get; private set; }
+    public long FailuresInARowSinceSwap { get; private set; }
+
+    /// <summary>Hands a loaded model over; it goes live before the next frame. Safe from any thread.
+    /// With <paramref name="keepPrevious"/> the replaced model stays loaded for <see cref="SwapBack"/>.</summary>
+    public void RequestSwap(LoadedModel next, string version, bool keepPrevious = true)
+    {
+        var old = Interlocked.Exchange(ref _pending, new StrongBox<(LoadedModel Model, string Version, bool KeepPrevious)>((next, version, keepPrevious)));
+        old?.Value.Model.Dispose(); // superseded before it went live
+    }
+
+    /// <summary>Pipeline thread: go back to the model that ran before the last swap; the failed one is disposed.</summary>
+    public bool SwapBack()
+    {
+        if (_previous is not { } previous) return false;
+        var failed = _model;
+        _model = previous.Model;
+        ModelVersion = previous.Version;
+        _previous = null;
+        GoodFramesSinceSwap = FailuresInARowSinceSwap = 0;
+        failed.Dispose();
+        return true;
+    }
+
+    /// <summary>Pipeline thread: the new model is trusted now; free the one it replaced.</summary>
+    public void ReleasePrevious()
+    {
+        _previous?.Model.Dispose();
+        _previous = null;
+    }
+
+    private void ApplyPendingSwap()
+    {
+        var pending = Interlocked.Exchange(ref _pending, null);
+        if (pending is null) return;
+        _previous?.Model.Dispose();
+        _previous = null;
+        if (pending.Value.KeepPrevious) _previous = (_model, ModelVersion);
+        else _model.Dispose();
+        _model = pending.Value.Model;
+        ModelVersion = pending.Value.Version;
+        GoodFramesSinceSwap = FailuresInARowSinceSwap = 0;
+        log.LogInformation("model swapped between frames {Before} and {After}: now {Version}", CurrentSequence, CurrentSequence + 1, ModelVersion);
+    }
 
     public InferenceResult LastResult => _result;
 
@@ -36,6 +96,8 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
         if (frame is null) return false;
         long t1 = Stopwatch.GetTimestamp();
         CurrentSequence = frame.Sequence;
+        if (_pending is not null) ApplyPendingSwap();
+        var model = _model;
         try
         {
             var mapping = model.Preprocessor.Run(frame.View, model.Input.Bytes);
@@ -56,11 +118,14 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
             stats.Total.RecordTicks(t5 - t1);
             stats.FramesDropped = source.DroppedFrames;
             stats.FrameDone(t5);
+            GoodFramesSinceSwap++;
+            FailuresInARowSinceSwap = 0;
             FrameProcessed?.Invoke(frame, _result);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             stats.FramesFailed++;
+            FailuresInARowSinceSwap++;
             _failures.Error(e, "frame {Sequence} from {Origin} failed", frame.Sequence, frame.Origin ?? source.Description);
         }
         finally
@@ -68,5 +133,13 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
             source.Release(frame);
         }
         return true;
+    }
+
+    /// <summary>Disposes the models the pipeline owns: the running one, the one kept for rollback, and one not yet swapped in.</summary>
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _pending, null)?.Value.Model.Dispose();
+        ReleasePrevious();
+        _model.Dispose();
     }
 }

@@ -36,7 +36,8 @@ public sealed class RunMeasurements
 /// <summary>The end-of-run summary: a JSON line on stdout (for tools) and a few lines in the log (for people).</summary>
 public static class RunSummary
 {
-    public static void Write(JsonLineWriter output, PipelineStats stats, RunMeasurements m, string model, string source, ILogger log)
+    public static void Write(JsonLineWriter output, PipelineStats stats, RunMeasurements m, string model, string source, ILogger log,
+        Action<System.Text.Json.Utf8JsonWriter>? extra = null)
     {
         long allocated = m.AllocatedAtEnd - m.AllocatedAtWarmup;
         long framesSinceWarmup = stats.FramesProcessed;
@@ -57,6 +58,7 @@ public static class RunSummary
             w.WriteNumber("rssAfterWarmupBytes", m.RssAfterWarmupBytes);
             w.WriteNumber("rssEndBytes", rssEnd);
             w.WriteNumber("allocatedBytesPerFrame", Math.Round(perFrame, 2));
+            extra?.Invoke(w);
             w.WriteStartObject("stages");
             foreach (var (name, h) in stats.Stages())
             {
