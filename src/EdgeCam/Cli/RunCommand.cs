@@ -66,7 +66,7 @@ public static class RunCommand
                 throw new UserFacingException(ExitCodes.Config, $"config {configPath ?? ConfigLoader.BuiltInName}: {e.Message}");
             }
             pipeline = new FramePipeline(source, model, rules, stats, log, modelVersion);
-            using var updateController = updates is null ? null : new UpdateController(updates, pipeline, config.Update!, sessionOptions, log);
+            using var updateController = updates is null ? null : new UpdateController(updates, pipeline, config.Update!, sessionOptions, logs.CreateLogger("EdgeCam.Update"));
             updateController?.Start();
             if (config.Run.LogDetections)
                 pipeline.FrameProcessed = (f, r) => output.WriteLine(w =>

@@ -51,14 +51,14 @@ public static class UpdateCommand
             throw new UserFacingException(ExitCodes.UpdateRefused, $"update refused: {agent.LastError}");
         if (candidate is null)
         {
-            log.LogInformation("update: {Outcome}", agent.LastOutcome);
+            log.LogInformation("{Outcome}", agent.LastOutcome);
             return ExitCodes.Ok;
         }
         using (candidate.Model)
         {
             agent.Store.SwitchTo(candidate.Version, DateTimeOffset.UtcNow);
         }
-        log.LogInformation("update: bundle {Version} installed and current; a running service switches to it at its next check or restart", candidate.Version);
+        log.LogInformation("bundle {Version} installed and current; a running service switches to it at its next check or restart", candidate.Version);
         return ExitCodes.Ok;
     }
 

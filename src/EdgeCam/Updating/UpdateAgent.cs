@@ -71,7 +71,7 @@ public sealed class UpdateAgent : IDisposable
         if (Store.NoteStart(_config.MaxStartsAfterSwitch, TimeSpan.FromSeconds(_config.CrashWindowSeconds), _clock()))
         {
             string reason = $"crash loop: {Store.State.StartsSinceSwitch} starts within {_config.CrashWindowSeconds} s of switching to {Store.State.Current}";
-            _log.LogError("update: rolling back bundle {Version} to {Previous}: {Reason}", Store.State.Current, Store.State.Previous ?? FactoryVersion, reason);
+            _log.LogError("rolling back bundle {Version} to {Previous}: {Reason}", Store.State.Current, Store.State.Previous ?? FactoryVersion, reason);
             Store.RollBack(reason, _clock());
         }
         return LoadCurrentModel(options);
@@ -85,12 +85,12 @@ public sealed class UpdateAgent : IDisposable
             try
             {
                 var model = LoadBundle(version, options);
-                _log.LogInformation("update: running bundle {Version}", version);
+                _log.LogInformation("running bundle {Version}", version);
                 return (model, version);
             }
             catch (UpdateRejectedException e)
             {
-                _log.LogError("update: bundle {Version} cannot run, rolling back to {Previous}: {Reason}", version, Store.State.Previous ?? FactoryVersion, e.Message);
+                _log.LogError("bundle {Version} cannot run, rolling back to {Previous}: {Reason}", version, Store.State.Previous ?? FactoryVersion, e.Message);
                 Store.RollBack(e.Message, _clock());
             }
         }
@@ -102,6 +102,8 @@ public sealed class UpdateAgent : IDisposable
     {
         string directory = Store.BundleDirectory(version);
         var manifest = ModelBundle.VerifyInstalled(directory);
+        // A runtime that cannot be found is this device's problem, not the bundle's: it must not get the bundle rejected.
+        ModelLoader.InitializeRuntime(_factory.Runtime, _log);
         LoadedModel model;
         try
         {
@@ -142,7 +144,7 @@ public sealed class UpdateAgent : IDisposable
         {
             LastError = $"{e.Failure}: {e.Message}";
             LastOutcome = "refused";
-            _log.LogError("update refused: {Reason}", LastError);
+            _log.LogError("refused: {Reason}", LastError);
             return null;
         }
     }
@@ -159,7 +161,7 @@ public sealed class UpdateAgent : IDisposable
         if (path is null) return null;
         var info = target!.Custom!;
         string version = info.Version;
-        _log.LogInformation("update: {Target} ({Version}, {Length} bytes) is newer than {Running}; downloading", path, version, target.Length, runningVersion);
+        _log.LogInformation("{Target} ({Version}, {Length} bytes) is newer than {Running}; downloading", path, version, target.Length, runningVersion);
 
         string directory = Store.BundleDirectory(version);
         if (!IsInstalled(directory, target))
@@ -247,7 +249,7 @@ public sealed class UpdateAgent : IDisposable
             string? why = Incompatibility(path, target);
             if (why is null) return (path, target);
             incompatible ??= why;
-            _log.LogWarning("update: skipping {Reason}", why);
+            _log.LogWarning("skipping {Reason}", why);
         }
         if (incompatible is not null) throw new UpdateRejectedException(UpdateFailure.Incompatible, incompatible);
         return (null, null);

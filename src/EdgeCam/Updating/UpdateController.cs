@@ -46,20 +46,43 @@ public sealed class UpdateController(UpdateAgent agent, FramePipeline pipeline, 
                 return;
             }
             delay = TimeSpan.FromSeconds(config.IntervalSeconds + Random.Shared.NextDouble() * config.JitterSeconds);
-            string running = pipeline.ModelVersion;
-            var candidate = await agent.CheckAsync(running, options, stop).ConfigureAwait(false);
-            if (candidate is null) continue;
-            if (stop.IsCancellationRequested)
+            try
             {
-                candidate.Model.Dispose();
+                await CheckOnceAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
                 return;
             }
-            // Persist first: if power fails between the two steps the next start runs the new,
-            // already verified bundle, which is what the device was about to do anyway.
-            agent.Store.SwitchTo(candidate.Version, DateTimeOffset.UtcNow);
-            log.LogInformation("update: switching from {Old} to {New}", running, candidate.Version);
-            pipeline.RequestSwap(candidate.Model, candidate.Version);
+            catch (Exception e)
+            {
+                // Not the update's fault (the state directory, the runtime): keep running, try again next time.
+                log.LogError("check failed: {Error}", e.Message);
+            }
         }
+    }
+
+    /// <summary>
+    /// One check; a verified candidate is persisted as current and handed to the pipeline, which
+    /// swaps it in before its next frame. Returns the new version, or null (nothing new, or refused:
+    /// see <see cref="UpdateAgent.LastError"/>).
+    /// </summary>
+    public async Task<string?> CheckOnceAsync(CancellationToken cancel)
+    {
+        string running = pipeline.ModelVersion;
+        var candidate = await agent.CheckAsync(running, options, cancel).ConfigureAwait(false);
+        if (candidate is null) return null;
+        if (cancel.IsCancellationRequested)
+        {
+            candidate.Model.Dispose();
+            return null;
+        }
+        // Persist first: if power fails between the two steps the next start runs the new,
+        // already verified bundle, which is what the device was about to do anyway.
+        agent.Store.SwitchTo(candidate.Version, DateTimeOffset.UtcNow);
+        log.LogInformation("switching from {Old} to {New}", running, candidate.Version);
+        pipeline.RequestSwap(candidate.Model, candidate.Version);
+        return candidate.Version;
     }
 
     /// <summary>Pipeline thread, after each frame: health rollback and confirmation of a fresh switch.</summary>
@@ -71,7 +94,7 @@ public sealed class UpdateController(UpdateAgent agent, FramePipeline pipeline, 
         {
             string bad = pipeline.ModelVersion;
             string reason = $"health: {pipeline.FailuresInARowSinceSwap} frames in a row failed after switching to {bad}";
-            log.LogError("update: rolling back {Bad} to {Previous}: {Reason}", bad, state.Previous ?? UpdateAgent.FactoryVersion, reason);
+            log.LogError("rolling back {Bad} to {Previous}: {Reason}", bad, state.Previous ?? UpdateAgent.FactoryVersion, reason);
             agent.Store.RollBack(reason, DateTimeOffset.UtcNow);
             if (!pipeline.SwapBack())
             {
@@ -86,7 +109,7 @@ public sealed class UpdateController(UpdateAgent agent, FramePipeline pipeline, 
         {
             agent.Store.Confirm();
             pipeline.ReleasePrevious();
-            log.LogInformation("update: bundle {Version} confirmed after {Seconds} s", pipeline.ModelVersion, config.CrashWindowSeconds);
+            log.LogInformation("bundle {Version} confirmed after {Seconds} s", pipeline.ModelVersion, config.CrashWindowSeconds);
         }
     }
 

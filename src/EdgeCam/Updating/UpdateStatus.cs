@@ -24,9 +24,12 @@ public static class UpdateStatus
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        if (agent.LastCheck is { } at) w.WriteString("lastCheck", TufTime.Format(at));
-        w.WriteString("lastOutcome", agent.LastOutcome);
-        if (agent.LastError is not null) w.WriteString("lastError", agent.LastError);
+        if (agent.LastCheck is { } at)
+        {
+            w.WriteString("lastCheck", TufTime.Format(at));
+            w.WriteString("lastOutcome", agent.LastOutcome);
+            if (agent.LastError is not null) w.WriteString("lastError", agent.LastError);
+        }
         w.WriteString("stateDirectory", agent.Store.Directory);
     }
 
