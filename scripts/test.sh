@@ -41,5 +41,15 @@ else
   failed=$((failed + 1))
 fi
 
+log "power loss during model updates (SIGKILL at random points, the AOT binary)"
+bash "$REPO/tests/updates/power-loss.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" 200 | tee "$ARTIFACTS/power-loss-results.txt" || true
+pl=$(grep -E '^power-loss: [0-9]+ passed' "$ARTIFACTS/power-loss-results.txt" | tail -n 1)
+if [ -n "$pl" ]; then
+  passed=$((passed + $(sed -E 's/power-loss: ([0-9]+) passed.*/\1/' <<<"$pl")))
+  failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$pl")))
+else
+  failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
