@@ -3,6 +3,8 @@
 # (download, verification and self-test, installation, switch), at least KILLS times with seeds
 # 1, 2, 3...; after every seed the next start must run a complete, verified model (the old or the
 # new one, exactly the one state.json names), with no rollback caused by a half-written file.
+# Then the crash-loop rollback with real processes: a bundle whose process keeps dying after it
+# went live is rolled back at a later start.
 # Usage: tests/updates/power-loss.sh EDGECAM_BINARY [KILLS]
 # Prints one "power-loss: PASS|FAIL ..." line per check and "power-loss: N passed, M failed".
 set -uo pipefail
@@ -90,5 +92,29 @@ if [ "$bad" -eq 0 ]; then pass "$kills SIGKILLs over $seed seeds; state after ea
 else fail "$bad of $seed seeds broke (kills by state:$summary)"; fi
 ranges=$(grep -c 'bundles/.* bytes=[0-9]*-$' "$work/origin.log" || true)
 if [ "$ranges" -gt 0 ]; then pass "$ranges interrupted downloads resumed with a Range request"; else fail "no download was ever resumed with a Range request"; fi
+
+# A bundle that crashes the process after going live: the process dies (SIGKILL, as a crash looks to
+# systemd) soon after each start; after more than maxStartsAfterSwitch starts within the crash
+# window the next start goes back to the previous model and rejects the bundle.
+rm -rf "$work/state"
+"$BIN" update check --now -c "$work/device.json" >/dev/null 2>&1
+sed -e 's/"frames": 3/"frames": 0/' -e 's/"maxStartsAfterSwitch": 100/"maxStartsAfterSwitch": 2/' "$work/device.json" >"$work/crash.json"
+sed -e 's/"maxStartsAfterSwitch": 100/"maxStartsAfterSwitch": 2/' "$work/device.json" >"$work/crash-final.json"
+crashes=0
+for _ in 1 2; do
+  "$BIN" run -c "$work/crash.json" >/dev/null 2>"$work/crash.log" &
+  pid=$!
+  for _ in $(seq 100); do grep -q "running bundle 1.1.0" "$work/crash.log" && break; sleep 0.05; done
+  grep -q "running bundle 1.1.0" "$work/crash.log" && crashes=$((crashes + 1))
+  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+done
+out=$("$BIN" run -c "$work/crash-final.json" 2>"$work/crash.log")
+if [ "$crashes" -eq 2 ] && grep -q '"running":"factory"' <<<"$out" && grep -q "crash loop: 3 starts" "$work/crash.log" \
+   && python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if s["current"] is None and any(r["version"]=="1.1.0" for r in s["rejected"]) else 1)' "$work/state/state.json"; then
+  pass "a bundle whose process died twice after going live (maxStartsAfterSwitch 2) was rolled back at the third start and rejected"
+else
+  fail "crash-loop rollback: $crashes crashes seen; next start: $(grep -m1 -E 'crash|running' "$work/crash.log")"
+fi
+
 echo "power-loss: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -118,9 +118,9 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
             stats.Total.RecordTicks(t5 - t1);
             stats.FramesDropped = source.DroppedFrames;
             stats.FrameDone(t5);
+            FrameProcessed?.Invoke(frame, _result);
             GoodFramesSinceSwap++;
             FailuresInARowSinceSwap = 0;
-            FrameProcessed?.Invoke(frame, _result);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -192,6 +192,35 @@ public sealed class UpdateFlowTests(UpdateFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void BundleFailingEveryFrameAfterGoingLiveIsRolledBackAtOnce()
+    {
+        fixture.NewRepository(RepoDir, bundles: fixture.GoodBundle);
+        using var origin = new TestOrigin(RepoDir);
+        using var device = new TestDevice(origin.BaseUri, TrustedRoot, StateDir, c => c.FailingFramesForRollback = 5);
+        // Stands in for a model that passes its self-test but fails on this device's live frames:
+        // every frame processed by 1.1.0 throws inside the pipeline's per-frame try.
+        device.Pipeline.FrameProcessed = (_, _) =>
+        {
+            if (device.RunningVersion == "1.1.0") throw new InvalidOperationException("output unusable");
+        };
+        var factory = device.Pipeline.Model;
+        Assert.Equal("1.1.0", device.Check());
+        device.Frames(4);
+        Assert.Equal("1.1.0", device.RunningVersion);
+        device.Frames(1); // the fifth failure in a row
+        Assert.Equal(UpdateAgent.FactoryVersion, device.RunningVersion);
+        Assert.Same(factory, device.Pipeline.Model); // back to the session that never stopped being loaded
+        Assert.Contains(device.Logs.Lines, l => l.StartsWith("Error") && l.Contains("health: 5 frames in a row failed after switching to 1.1.0"));
+        long failed = device.Stats.FramesFailed;
+        device.Frames(3);
+        Assert.Equal(failed, device.Stats.FramesFailed);
+        var state = UpdateStore.Open(StateDir).State;
+        Assert.Null(state.Current);
+        Assert.Contains(state.Rejected, r => r.Version == "1.1.0" && r.Reason.StartsWith("health"));
+        Assert.Null(device.Check()); // not tried again
+    }
+
+    [Fact]
     public void SwitchSurvivingTheCrashWindowIsConfirmed()
     {
         fixture.NewRepository(RepoDir, bundles: fixture.GoodBundle);
