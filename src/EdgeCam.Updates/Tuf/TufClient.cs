@@ -31,7 +31,10 @@ public sealed class TufClient(TrustedMetadata trusted, BoundedDownloader downloa
         if (changed || trusted.Targets is null
             || trusted.Targets.Signed.Version != trusted.Snapshot!.Signed.Meta["targets.json"].Version)
             await UpdateTargetsAsync(cancel).ConfigureAwait(false);
-        return trusted.Targets!.Signed;
+        // Nothing new is no reason to act on stale metadata: what is kept must still be in date.
+        CheckExpiry(trusted.Snapshot!.ExpiresAt("snapshot.json"), $"trusted snapshot.json v{trusted.Snapshot.Signed.Version}");
+        CheckExpiry(trusted.Targets!.ExpiresAt("targets.json"), $"trusted targets.json v{trusted.Targets.Signed.Version}");
+        return trusted.Targets.Signed;
     }
 
     /// <summary>Spec 5.3: each new root must be signed by a threshold of the old root's keys and of its own.</summary>

@@ -258,6 +258,9 @@ public sealed class UpdateAgent : IDisposable
     private string? Incompatibility(string path, TargetFile target)
     {
         var info = target.Custom!;
+        // Target paths are relative to the origin: no scheme, no absolute path, no climbing out of it.
+        if (path.Contains("://", StringComparison.Ordinal) || path.StartsWith('/') || path.Split('/').Any(p => p is "" or "." or ".."))
+            return $"{path}: not a plain relative path on the origin";
         if (!info.Hardware.Intersect(Hardware, StringComparer.Ordinal).Any())
             return $"{path}: bundle {info.Version} is for hardware [{string.Join(", ", info.Hardware)}], this device is [{string.Join(", ", Hardware)}]";
         if (BundleVersion.Compare(info.MinEdgecamVersion, EdgecamVersion) > 0)
