@@ -1,5 +1,10 @@
 using System.Runtime.InteropServices;
+using System.Net;
+using System.Net.Sockets;
 using EdgeCam.Configuration;
+using EdgeCam.Http;
+using EdgeCam.Metrics;
+using EdgeCam.Snapshots;
 using EdgeCam.Devices.Gpio;
 using EdgeCam.Inference.Onnx;
 using EdgeCam.Models;
@@ -15,19 +20,25 @@ namespace EdgeCam.Cli;
 /// <summary>
 /// `edgecam run`: builds the pipeline a configuration describes and runs it until the source ends,
 /// --max-frames is reached, or SIGINT/SIGTERM. Outputs are requested in their safe state and put
-/// back into it on every way out: normal end, a signal, or an unhandled fault.
+/// back into it on every way out: normal end, a signal, or an unhandled fault. SIGHUP reloads the
+/// rules and GPIO sections (see <see cref="ConfigReloader"/>); an http section starts the local API.
 /// </summary>
 public static class RunCommand
 {
-    public static int Execute(string? configPath, bool loop, long? maxFrames, ILoggerFactory logs)
+    /// <param name="stop">Ends the run like SIGTERM (tests running it in-process).</param>
+    public static int Execute(string? configPath, bool loop, long? maxFrames, ILoggerFactory logs, CancellationToken stop = default)
     {
         var log = logs.CreateLogger("EdgeCam.Run");
         var config = configPath is null ? ConfigLoader.LoadBuiltIn() : ConfigLoader.Load(configPath);
-        if (loop) config.Source.Loop = true;
-        if (maxFrames is { } max) config.Run.MaxFrames = max;
+        void ApplyCommandLine(EdgeCamConfig c)
+        {
+            if (loop) c.Source.Loop = true;
+            if (maxFrames is { } max) c.Run.MaxFrames = max;
+        }
+        ApplyCommandLine(config);
         log.LogInformation("config {Config}", configPath ?? ConfigLoader.BuiltInName);
 
-        using var cancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         void Stop(PosixSignalContext context)
@@ -43,24 +54,38 @@ public static class RunCommand
         using var source = DeviceSetup.OpenSource(config.Source, log);
         log.LogInformation("source {Source}", source.Description);
         using var chip = GpioChipLocator.Open(config.Gpio.Chip, logs.CreateLogger("EdgeCam.Gpio"));
-        using var outputs = DeviceSetup.OpenOutputs(chip, config.Gpio, logs.CreateLogger("EdgeCam.Gpio"));
-        var inputs = DeviceSetup.OpenInputs(chip, config.Gpio, log);
-        UnhandledExceptionEventHandler onFault = (_, e) => outputs.ApplySafeState($"fault: {(e.ExceptionObject as Exception)?.Message}");
+        using var gpio = new ConfigReloader(configPath, config, chip, model.Bound.Labels, ApplyCommandLine, log, logs.CreateLogger("EdgeCam.Gpio"));
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true; // SIGHUP means "reload", not "hang up"
+            log.LogInformation("SIGHUP: reloading the config before the next frame");
+            gpio.Request();
+        });
+        UnhandledExceptionEventHandler onFault = (_, e) => gpio.Outputs.ApplySafeState($"fault: {(e.ExceptionObject as Exception)?.Message}");
         AppDomain.CurrentDomain.UnhandledException += onFault;
         try
         {
             var stats = new PipelineStats();
+            var status = new RunStatus(stats, model.Name, model.Version, source.Description);
             FramePipeline? pipeline = null;
-            var sink = new JsonEventSink(output, () => pipeline?.CurrentSequence ?? -1);
+            var capture = new FrameCapture();
+            IRuleEventSink sink = new JsonEventSink(output, () => pipeline?.CurrentSequence ?? -1);
+            using var snapshots = OpenSnapshots(config.Snapshots, logs);
+            if (snapshots is not null)
+            {
+                sink = new SnapshotEventSink(sink, capture);
+                capture.EventCaptured = snapshots.Enqueue;
+            }
             RuleEngine rules;
             try
             {
-                rules = new RuleEngine(config.Rules, model.Bound.Labels, outputs, inputs, sink);
+                rules = gpio.BuildRules(sink);
             }
             catch (ArgumentException e)
             {
                 throw new UserFacingException(ExitCodes.Config, $"config {configPath ?? ConfigLoader.BuiltInName}: {e.Message}");
             }
+            status.Rules = rules;
             pipeline = new FramePipeline(source, model, rules, stats, log);
             if (config.Run.LogDetections)
                 pipeline.FrameProcessed = (f, r) => output.WriteLine(w =>
@@ -70,6 +95,8 @@ public static class RunCommand
                     if (f.Origin is not null) w.WriteString("origin", f.Origin);
                     ResultJson.Write(w, r, model.Bound);
                 });
+            if (config.Http is not null || snapshots is not null) pipeline.FrameProcessed += capture.OnFrame;
+            using var api = StartApi(config.Http, status, capture, logs);
 
             using var notifier = SystemdNotifier.FromEnvironment();
             var heartbeat = new ServiceHeartbeat(notifier, SystemdNotifier.WatchdogInterval(), stats, $"{model.Name} {model.Version}");
@@ -78,12 +105,18 @@ public static class RunCommand
             long processed = 0;
             while (config.Run.MaxFrames == 0 || processed < config.Run.MaxFrames)
             {
+                if (gpio.Pending && gpio.Reload(sink, status) is { } reloaded)
+                {
+                    pipeline.Rules = reloaded;
+                    status.Rules = reloaded;
+                }
                 if (!pipeline.Step(cancel.Token)) break;
                 processed++;
                 if (processed == 1)
                 {
                     measurements.StartupMs = RunMeasurements.MillisecondsSinceProcessStart();
                     heartbeat.Ready(measurements.StartupMs);
+                    status.MarkReady();
                 }
                 else heartbeat.FrameDone();
                 if (processed == warmup || (warmup == 0 && processed == 1))
@@ -102,15 +135,67 @@ public static class RunCommand
                 measurements.RssAfterWarmupBytes = RunMeasurements.ResidentBytes();
             }
             heartbeat.Stopping();
-            outputs.ApplySafeState(cancel.IsCancellationRequested ? "stopped by signal" : "end of run");
+            gpio.Outputs.ApplySafeState(cancel.IsCancellationRequested ? "stopped by signal" : "end of run");
+            snapshots?.Flush(TimeSpan.FromSeconds(5));
             RunSummary.Write(output, stats, measurements, $"{model.Name} {model.Version}", source.Description, log);
             return ExitCodes.Ok;
         }
         finally
         {
-            outputs.ApplySafeState("shutdown");
+            gpio.Outputs.ApplySafeState("shutdown");
             AppDomain.CurrentDomain.UnhandledException -= onFault;
-            foreach (var input in inputs) input.Dispose();
+        }
+    }
+
+    private static SnapshotStore? OpenSnapshots(SnapshotConfig? c, ILoggerFactory logs)
+    {
+        if (c is null) return null;
+        var log = logs.CreateLogger("EdgeCam.Snapshots");
+        try
+        {
+            var store = new SnapshotStore(c.Directory!, (long)c.MaxMegabytes << 20, c.Quality, log);
+            log.LogInformation("event snapshots into {Directory} (quota {Quota} MB)", store.Location, c.MaxMegabytes);
+            return store;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserFacingException(ExitCodes.Config, $"snapshots.directory {c.Directory}: cannot be used: {e.Message}");
+        }
+    }
+
+    /// <summary>The local HTTP API, or null when the config has no http section.</summary>
+    private static ApiHost? StartApi(HttpConfig? c, RunStatus status, FrameCapture capture, ILoggerFactory logs)
+    {
+        if (c is null) return null;
+        var log = logs.CreateLogger("EdgeCam.Http");
+        HttpServer.TryParseListen(c.Listen, out var endpoint); // validated with the config
+        var metrics = new MetricsRegistry();
+        RunMetrics.Register(metrics, status);
+        var api = new LocalApi(status, metrics, capture, new BearerToken(c.Token));
+        HttpServer server;
+        try
+        {
+            server = new HttpServer(endpoint, api.Handle, log, new HttpServerLimits { MaxConnections = c.MaxConnections });
+        }
+        catch (SocketException e)
+        {
+            api.Dispose();
+            throw new UserFacingException(ExitCodes.Config, $"http.listen {c.Listen}: cannot listen: {e.Message}");
+        }
+        server.Start();
+        log.LogInformation("API on http://{Endpoint} ({Auth})", server.LocalEndPoint,
+            c.Token is null ? "POST endpoints disabled: no http.token" : "POST endpoints need the bearer token");
+        if (!endpoint.Address.Equals(IPAddress.Loopback) && !endpoint.Address.Equals(IPAddress.IPv6Loopback))
+            log.LogWarning("the API listens on {Address}, not only on loopback: anyone on that network can read /status and /snapshot.jpg", endpoint.Address);
+        return new ApiHost(server, api);
+    }
+
+    private sealed class ApiHost(HttpServer server, LocalApi api) : IDisposable
+    {
+        public void Dispose()
+        {
+            server.Dispose();
+            api.Dispose();
         }
     }
 

@@ -54,6 +54,22 @@ internal static class ConfigValidator
         if (c.Run.MaxFrames < 0) errors.Add($"run.maxFrames: {c.Run.MaxFrames} is not allowed, expected an integer >= 0");
         Range("run.warmupFrames", c.Run.WarmupFrames, 0, 10000, errors);
 
+        if (c.Http is { } http)
+        {
+            if (!EdgeCam.Http.HttpServer.TryParseListen(http.Listen, out _))
+                errors.Add($"http.listen: \"{http.Listen}\" is not allowed, expected HOST:PORT with an IP address or localhost, e.g. \"127.0.0.1:8080\"");
+            if (http.Token is { } token && (token.Length < 16 || token.Any(char.IsWhiteSpace)))
+                errors.Add($"http.token: a token of {token.Length} characters is not allowed, expected at least 16 characters without spaces");
+            Range("http.maxConnections", http.MaxConnections, 1, 256, errors);
+        }
+        if (c.Snapshots is { } snapshots)
+        {
+            if (string.IsNullOrEmpty(snapshots.Directory))
+                errors.Add("snapshots.directory: missing, expected the directory event snapshots are written to");
+            Range("snapshots.maxMegabytes", snapshots.MaxMegabytes, 1, 1_000_000, errors);
+            Range("snapshots.quality", snapshots.Quality, 1, 100, errors);
+        }
+
         RuleConfigValidator.Validate(c, errors);
     }
 

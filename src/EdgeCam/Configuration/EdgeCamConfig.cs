@@ -11,6 +11,30 @@ public sealed class EdgeCamConfig
     public GpioConfig Gpio { get; set; } = new();
     public List<EdgeCam.Rules.RuleDefinition> Rules { get; set; } = [];
     public RunConfig Run { get; set; } = new();
+    /// <summary>The local HTTP API (health, metrics, status, snapshot); absent = no API.</summary>
+    public HttpConfig? Http { get; set; }
+    /// <summary>Event snapshots on disk; absent = none.</summary>
+    public SnapshotConfig? Snapshots { get; set; }
+}
+
+public sealed class HttpConfig
+{
+    /// <summary>"HOST:PORT"; loopback by default so nothing is exposed unless asked for.</summary>
+    public string Listen { get; set; } = "127.0.0.1:8080";
+    /// <summary>Bearer token for mutating endpoints (at least 16 characters); without it they answer 403.</summary>
+    public string? Token { get; set; }
+    /// <summary>Connections served at once.</summary>
+    public int MaxConnections { get; set; } = 8;
+}
+
+public sealed class SnapshotConfig
+{
+    /// <summary>Where event snapshots go (created if missing).</summary>
+    public string? Directory { get; set; }
+    /// <summary>The directory's quota: the oldest snapshots are deleted beyond it.</summary>
+    public int MaxMegabytes { get; set; } = 100;
+    /// <summary>JPEG quality, 1..100.</summary>
+    public int Quality { get; set; } = 85;
 }
 
 public sealed class SourceConfig

@@ -22,6 +22,9 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
 
     public InferenceResult LastResult => _result;
 
+    /// <summary>The rules in force; replaced between frames when the config is reloaded.</summary>
+    public RuleEngine? Rules { get; set; } = rules;
+
     /// <summary>The source's sequence number of the frame being (or last) processed.</summary>
     public long CurrentSequence { get; private set; } = -1;
 
@@ -45,7 +48,7 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
             _result.Clear();
             model.Bound.Postprocessor.Process(model.Runner, mapping, _result);
             long t4 = Stopwatch.GetTimestamp();
-            rules?.Evaluate(_result, Environment.TickCount64);
+            Rules?.Evaluate(_result, Environment.TickCount64);
             long t5 = Stopwatch.GetTimestamp();
 
             stats.Wait.RecordTicks(t1 - t0);
@@ -60,7 +63,7 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            stats.FramesFailed++;
+            stats.FrameFailed();
             _failures.Error(e, "frame {Sequence} from {Origin} failed", frame.Sequence, frame.Origin ?? source.Description);
         }
         finally
