@@ -128,6 +128,7 @@ public sealed class HttpServer : IDisposable
                     catch (HttpParseException e)
                     {
                         await Send(client, HttpResponse.Text(e.Status, e.Message), false, false).ConfigureAwait(false);
+                        await LingeringClose(client).ConfigureAwait(false);
                         return;
                     }
                     catch (OperationCanceledException)
@@ -145,7 +146,11 @@ public sealed class HttpServer : IDisposable
                     bool keepAlive = request.WantsKeepAlive && served + 1 < _limits.MaxRequestsPerConnection;
                     var response = await Handle(request).ConfigureAwait(false);
                     await Send(client, response, keepAlive, request.Method == "HEAD").ConfigureAwait(false);
-                    if (!keepAlive) return;
+                    if (!keepAlive)
+                    {
+                        await LingeringClose(client).ConfigureAwait(false);
+                        return;
+                    }
                     // Keep whatever the client already sent of the next request (pipelining).
                     pending.Consume(consumed);
                 }
@@ -163,6 +168,27 @@ public sealed class HttpServer : IDisposable
         {
             Interlocked.Decrement(ref _active);
         }
+    }
+
+    /// <summary>
+    /// Closing with unread request bytes makes the kernel send a reset, which can destroy the response
+    /// before the client reads it: so stop sending, then read and drop what still comes, briefly.
+    /// </summary>
+    private static async Task LingeringClose(Socket client)
+    {
+        try
+        {
+            client.Shutdown(SocketShutdown.Send);
+            using var linger = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var sink = new byte[4096];
+            for (int total = 0; total < 1 << 20;)
+            {
+                int n = await client.ReceiveAsync(sink, SocketFlags.None, linger.Token).ConfigureAwait(false);
+                if (n == 0) break;
+                total += n;
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException) { }
     }
 
     /// <summary>Bytes received on a connection and not yet used by a request.</summary>

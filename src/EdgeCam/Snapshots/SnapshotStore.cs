@@ -102,7 +102,7 @@ public sealed class SnapshotStore : IDisposable
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
         string dir = Path.GetDirectoryName(path)!;
-        string temp = Path.Combine(dir, TempPrefix + Path.GetFileName(path));
+        string temp = Path.Combine(dir, TempPrefix + Path.GetFileName(path) + ".tmp");
         try
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
