@@ -61,7 +61,7 @@ public sealed class CapturedFrame
     public byte[] EncodeWithBoxes(JpegEncoder encoder, int quality)
     {
         var pixels = (byte[])Rgb.Clone();
-        foreach (var d in Detections) BoxDrawing.Rectangle(pixels, Width, Height, d.Box, thickness: Math.Max(2, Width / 320));
+        foreach (var d in Detections) BoxDrawing.Rectangle(pixels, Width, Height, d.Box, thickness: Math.Max(3, Width / 200) /* 3+ px survive 4:2:0 chroma subsampling */);
         return encoder.Encode(pixels, Width, Height, Width * 3, PixelFormat.Rgb24, quality).ToArray();
     }
 }

@@ -91,3 +91,40 @@ public class ConfigLoaderTests
         Assert.StartsWith("config test.json: source.kind: \"webcam\" is not allowed, expected one of \"image\", \"directory\", \"synthetic\" (and 3 more: ", msg);
     }
 }
+
+/// <summary>The http and snapshots sections.</summary>
+public class ServiceConfigTests
+{
+    private static string Error(string sections)
+    {
+        string json = "{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" }, " + sections + " }";
+        var e = Assert.Throws<UserFacingException>(() => ConfigLoader.Parse(json, "test.json", "/etc/edgecam"));
+        Assert.Equal(ExitCodes.Config, e.ExitCode);
+        return e.Message;
+    }
+
+    [Fact]
+    public void HttpDefaultsToLoopbackAndSnapshotPathsExpand()
+    {
+        var c = ConfigLoader.Parse("{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" }, \"http\": {}, \"snapshots\": { \"directory\": \"events\" } }",
+            "test.json", "/var/lib/edgecam");
+        Assert.Equal("127.0.0.1:8080", c.Http!.Listen);
+        Assert.Null(c.Http.Token);
+        Assert.Equal("/var/lib/edgecam/events", c.Snapshots!.Directory);
+        Assert.Null(ConfigLoader.Parse("{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" } }", "t", "/").Http);
+    }
+
+    [Fact]
+    public void BadServiceValuesNameTheirPath()
+    {
+        Assert.Equal("config test.json: http.listen: \"camera:80\" is not allowed, expected HOST:PORT with an IP address or localhost, e.g. \"127.0.0.1:8080\"",
+            Error("\"http\": { \"listen\": \"camera:80\" }"));
+        Assert.Equal("config test.json: http.token: a token of 6 characters is not allowed, expected at least 16 characters without spaces",
+            Error("\"http\": { \"token\": \"secret\" }"));
+        Assert.Equal("config test.json: snapshots.directory: missing, expected the directory event snapshots are written to",
+            Error("\"snapshots\": { }"));
+        Assert.Equal("config test.json: snapshots.quality: 0 is not allowed, expected an integer from 1 to 100",
+            Error("\"snapshots\": { \"directory\": \"/x\", \"quality\": 0 }"));
+        Assert.Equal("config test.json: http.port: unknown key (line 1)", Error("\"http\": { \"port\": 80 }"));
+    }
+}
