@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: set up and run the whole test suite: unit and integration tests against the
 # real ONNX Runtime library, real models and real photos; the preprocessing tests again with
-# hardware intrinsics off; then the NativeAOT binary itself on the demo and on `detect`.
+# hardware intrinsics off; then the NativeAOT binary itself on the demo, `detect` and its HTTP API;
+# then the systemd unit (verify, exposure score, system-call filter).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -37,6 +38,16 @@ aot=$(grep -E '^aot: [0-9]+ passed' "$ARTIFACTS/aot-results.txt" | tail -n 1)
 if [ -n "$aot" ]; then
   passed=$((passed + $(sed -E 's/aot: ([0-9]+) passed.*/\1/' <<<"$aot")))
   failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$aot")))
+else
+  failed=$((failed + 1))
+fi
+
+log "the systemd unit: verify, exposure score, the binary's system calls against its filter"
+bash "$REPO/tests/service/unit-check.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" | tee "$ARTIFACTS/service-results.txt" || true
+service=$(grep -E '^service: [0-9]+ passed' "$ARTIFACTS/service-results.txt" | tail -n 1)
+if [ -n "$service" ]; then
+  passed=$((passed + $(sed -E 's/service: ([0-9]+) passed.*/\1/' <<<"$service")))
+  failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$service")))
 else
   failed=$((failed + 1))
 fi
