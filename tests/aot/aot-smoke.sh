@@ -53,10 +53,10 @@ cat > "$TMP/synthetic.json" <<JSON
 { "source": { "kind": "synthetic", "width": 640, "height": 480, "format": "yuyv", "fps": 0, "frames": 2000 },
   "model": { "path": "$FRONT" }, "gpio": { "chip": "simulated", "outputs": [ { "name": "light", "line": 1 } ] },
   "rules": [ { "name": "face", "when": { "label": "face" }, "actions": [ { "output": "light" } ] } ],
-  "run": { "warmupFrames": 100 } }
+  "run": { "warmupFrames": 100 }, "http": { "listen": "127.0.0.1:0" } }
 JSON
 "$BIN" run --config "$TMP/synthetic.json" >"$TMP/synthetic.out" 2>/dev/null
-check "the AOT pipeline allocates 0 managed bytes a frame after warm-up" python3 - "$TMP/synthetic.out" <<'PY'
+check "the AOT pipeline allocates 0 managed bytes a frame after warm-up (HTTP API on)" python3 - "$TMP/synthetic.out" <<'PY'
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1]) if '"summary"' in l][-1]["summary"]
 assert s["framesProcessed"] == 2000 and s["allocatedBytesPerFrame"] == 0, s
