@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Net;
 using System.Net.Sockets;
+using EdgeCam.Adapting;
 using EdgeCam.Configuration;
 using EdgeCam.Http;
 using EdgeCam.Metrics;
@@ -96,7 +97,13 @@ public static class RunCommand
                     ResultJson.Write(w, r, model.Bound);
                 });
             if (config.Http is not null || snapshots is not null) pipeline.FrameProcessed += capture.OnFrame;
-            using var api = StartApi(config.Http, status, capture, logs);
+            using var thermal = OpenThermal(config.Adapt.Thermal, logs);
+            var motion = config.Adapt.Motion is { } m
+                ? new MotionGate(m.FrameDifference, m.Input is { } name ? gpio.Inputs.First(i => i.Name == name) : null, m.HoldMs)
+                : null;
+            var governor = new FrameGovernor(source.FramesPerSecond, config.Adapt.MaxFps, config.Adapt.EvenSkipping, thermal, motion);
+            pipeline.Gate = governor;
+            using var api = StartApi(config.Http, status, capture, governor, logs);
 
             using var notifier = SystemdNotifier.FromEnvironment();
             var heartbeat = new ServiceHeartbeat(notifier, SystemdNotifier.WatchdogInterval(), stats, $"{model.Name} {model.Version}");
@@ -109,8 +116,19 @@ public static class RunCommand
                 {
                     pipeline.Rules = reloaded;
                     status.Rules = reloaded;
+                    if (motion is not null && config.Adapt.Motion?.Input is { } motionInput)
+                    {
+                        // The old line was released; follow the input of that name on the new lines.
+                        motion.Input = gpio.Inputs.FirstOrDefault(i => i.Name == motionInput);
+                        if (motion.Input is null) log.LogWarning("config reload: the motion input {Input} is gone; only the frame difference gates now", motionInput);
+                    }
                 }
                 if (!pipeline.Step(cancel.Token)) break;
+                if (!pipeline.LastStepProcessed)
+                {
+                    if (processed > 0) heartbeat.FrameDone(); // skipping on purpose is progress too
+                    continue;
+                }
                 processed++;
                 if (processed == 1)
                 {
@@ -137,7 +155,7 @@ public static class RunCommand
             heartbeat.Stopping();
             gpio.Outputs.ApplySafeState(cancel.IsCancellationRequested ? "stopped by signal" : "end of run");
             snapshots?.Flush(TimeSpan.FromSeconds(5));
-            RunSummary.Write(output, stats, measurements, $"{model.Name} {model.Version}", source.Description, log);
+            RunSummary.Write(output, stats, measurements, $"{model.Name} {model.Version}", source.Description, log, governor.TargetFps);
             return ExitCodes.Ok;
         }
         finally
@@ -163,14 +181,29 @@ public static class RunCommand
         }
     }
 
+    private static ThermalThrottle? OpenThermal(ThermalConfig? t, ILoggerFactory logs)
+    {
+        if (t is null) return null;
+        try
+        {
+            return new ThermalThrottle(t.Zone, t.ThrottleAboveC, t.RestoreBelowC, t.ThrottledFps, TimeSpan.FromSeconds(t.CheckEverySeconds),
+                logs.CreateLogger("EdgeCam.Thermal"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UserFacingException(ExitCodes.Config, $"adapt.thermal.zone {t.Zone}: cannot read its temp file: {e.Message}");
+        }
+    }
+
     /// <summary>The local HTTP API, or null when the config has no http section.</summary>
-    private static ApiHost? StartApi(HttpConfig? c, RunStatus status, FrameCapture capture, ILoggerFactory logs)
+    private static ApiHost? StartApi(HttpConfig? c, RunStatus status, FrameCapture capture, FrameGovernor governor, ILoggerFactory logs)
     {
         if (c is null) return null;
         var log = logs.CreateLogger("EdgeCam.Http");
         HttpServer.TryParseListen(c.Listen, out var endpoint); // validated with the config
         var metrics = new MetricsRegistry();
         RunMetrics.Register(metrics, status);
+        AdaptMetrics.Register(metrics, status.Stats, governor);
         var api = new LocalApi(status, metrics, capture, new BearerToken(c.Token));
         HttpServer server;
         try

@@ -60,6 +60,7 @@ public static class ConfigLoader
         config.Model.Card = PathExpansion.Expand(config.Model.Card, baseDir);
         config.Model.OptimizedModelPath = PathExpansion.Expand(config.Model.OptimizedModelPath, baseDir);
         config.Model.Runtime = PathExpansion.Expand(config.Model.Runtime, baseDir);
+        if (config.Adapt.Thermal is { } thermal) thermal.Zone = PathExpansion.Expand(thermal.Zone, baseDir)!;
         if (config.Snapshots is { } snapshots) snapshots.Directory = PathExpansion.Expand(snapshots.Directory, baseDir);
     }
 }

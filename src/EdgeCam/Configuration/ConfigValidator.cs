@@ -70,6 +70,30 @@ internal static class ConfigValidator
             Range("snapshots.quality", snapshots.Quality, 1, 100, errors);
         }
 
+        var a = c.Adapt;
+        if (a.MaxFps < 0 || double.IsNaN(a.MaxFps) || a.MaxFps > 1000)
+            errors.Add($"adapt.maxFps: {a.MaxFps} is not allowed, expected a number from 0 to 1000");
+        if (a.Thermal is { } t)
+        {
+            if (string.IsNullOrEmpty(t.Zone)) errors.Add("adapt.thermal.zone: missing, expected a directory such as /sys/class/thermal/thermal_zone0");
+            if (!(t.RestoreBelowC < t.ThrottleAboveC))
+                errors.Add($"adapt.thermal.restoreBelowC: {t.RestoreBelowC} is not allowed, expected a temperature below throttleAboveC ({t.ThrottleAboveC})");
+            if (!(t.ThrottledFps > 0 && t.ThrottledFps <= 1000))
+                errors.Add($"adapt.thermal.throttledFps: {t.ThrottledFps} is not allowed, expected a number above 0 and up to 1000");
+            if (!(t.CheckEverySeconds >= 0.1 && t.CheckEverySeconds <= 600))
+                errors.Add($"adapt.thermal.checkEverySeconds: {t.CheckEverySeconds} is not allowed, expected a number from 0.1 to 600");
+        }
+        if (a.Motion is { } m)
+        {
+            if (!(m.FrameDifference >= 0 && m.FrameDifference <= 255))
+                errors.Add($"adapt.motion.frameDifference: {m.FrameDifference} is not allowed, expected a number from 0 to 255");
+            if (m.FrameDifference == 0 && m.Input is null)
+                errors.Add("adapt.motion: nothing detects motion, expected \"frameDifference\" above 0 or an \"input\"");
+            if (m.Input is { } input && !c.Gpio.Inputs.Exists(i => i.Name == input))
+                errors.Add($"adapt.motion.input: \"{input}\" is not allowed, expected one of the gpio.inputs names");
+            Range("adapt.motion.holdMs", m.HoldMs, 0, 3_600_000, errors);
+        }
+
         RuleConfigValidator.Validate(c, errors);
     }
 

@@ -28,6 +28,12 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
     /// <summary>The source's sequence number of the frame being (or last) processed.</summary>
     public long CurrentSequence { get; private set; } = -1;
 
+    /// <summary>Decides which frames are processed (even skipping, thermal throttling, motion); null = all.</summary>
+    public EdgeCam.Adapting.IFrameGate? Gate { get; set; }
+
+    /// <summary>Whether the last <see cref="Step"/> ran the model (false when the gate skipped the frame).</summary>
+    public bool LastStepProcessed { get; private set; }
+
     /// <summary>Called after each processed frame, before the frame is released (e.g. to print detections).</summary>
     public Action<Frame, InferenceResult>? FrameProcessed { get; set; }
 
@@ -39,6 +45,20 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
         if (frame is null) return false;
         long t1 = Stopwatch.GetTimestamp();
         CurrentSequence = frame.Sequence;
+        LastStepProcessed = false;
+        if (Gate is { } gate && gate.Decide(frame, t1) is var verdict && verdict != EdgeCam.Adapting.FrameVerdict.Process)
+        {
+            stats.FrameSkipped(verdict);
+            if (verdict == EdgeCam.Adapting.FrameVerdict.SkipMotion)
+            {
+                // Nothing moves: the rules see an empty scene, so "off" transitions and holds still run.
+                _result.Clear();
+                Rules?.Evaluate(_result, Environment.TickCount64);
+            }
+            else Rules?.Tick(Environment.TickCount64); // pulses and blinking keep their timing
+            source.Release(frame);
+            return true;
+        }
         try
         {
             var mapping = model.Preprocessor.Run(frame.View, model.Input.Bytes);
@@ -59,6 +79,8 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
             stats.Total.RecordTicks(t5 - t1);
             stats.FramesDropped = source.DroppedFrames;
             stats.FrameDone(t5);
+            Gate?.Processed(t5 - t1);
+            LastStepProcessed = true;
             FrameProcessed?.Invoke(frame, _result);
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -48,6 +48,17 @@ public sealed class PipelineStats
         Volatile.Write(ref _framesTotal, _framesTotal + 1);
     }
 
+    private long _skippedRate, _skippedMotion;
+    /// <summary>Frames skipped on purpose since start: to keep an even rate, or while nothing moved.</summary>
+    public long FramesSkippedRate => Volatile.Read(ref _skippedRate);
+    public long FramesSkippedMotion => Volatile.Read(ref _skippedMotion);
+
+    public void FrameSkipped(EdgeCam.Adapting.FrameVerdict why)
+    {
+        if (why == EdgeCam.Adapting.FrameVerdict.SkipMotion) Volatile.Write(ref _skippedMotion, _skippedMotion + 1);
+        else Volatile.Write(ref _skippedRate, _skippedRate + 1);
+    }
+
     public void FrameFailed()
     {
         FramesFailed++;

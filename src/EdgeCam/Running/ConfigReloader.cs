@@ -11,7 +11,7 @@ namespace EdgeCam.Running;
 /// SIGHUP: re-reads the config file and swaps in its rules (thresholds included) and GPIO outputs
 /// and inputs between two frames, keeping the model session. A config that does not load, or
 /// whose rules do not fit the model, is rejected with one log line and the running one stays.
-/// Changes to the model, source, run, http or snapshots sections take effect on restart (logged).
+/// Changes to the model, source, run, http, snapshots or adapt sections take effect on restart (logged).
 /// Owns the GPIO lines of the run, since a reload may replace them.
 /// </summary>
 public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IGpioChip chip, IReadOnlyList<string> labels,
@@ -94,13 +94,14 @@ public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IG
             ("run", !Same(next.Run, Running.Run, ConfigJsonContext.Default.RunConfig)),
             ("http", !Same(next.Http, Running.Http, ConfigJsonContext.Default.HttpConfig)),
             ("snapshots", !Same(next.Snapshots, Running.Snapshots, ConfigJsonContext.Default.SnapshotConfig)),
+            ("adapt", !Same(next.Adapt, Running.Adapt, ConfigJsonContext.Default.AdaptConfig)),
         })
         {
             if (changed) log.LogWarning("config reload: the {Section} section changed; that takes effect when edgecam restarts", section);
         }
         // Keep the sections that were not reloaded as they run, so the next comparison is against what runs.
         next.Model = Running.Model; next.Source = Running.Source; next.Run = Running.Run;
-        next.Http = Running.Http; next.Snapshots = Running.Snapshots;
+        next.Http = Running.Http; next.Snapshots = Running.Snapshots; next.Adapt = Running.Adapt;
         Running = next;
         status.ReloadApplied();
         log.LogInformation("config reloaded from {Path}: {Rules} rules, {Outputs} outputs, {Inputs} inputs (model session kept)",
