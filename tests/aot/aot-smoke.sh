@@ -81,6 +81,16 @@ wait "$listener"
 check "systemd notify: READY=1, WATCHDOG=1 pings and STOPPING=1 reach \$NOTIFY_SOCKET" \
   sh -c "grep -q '^READY=1' '$TMP/notify.log' && grep -q '^WATCHDOG=1' '$TMP/notify.log' && grep -q '^STOPPING=1' '$TMP/notify.log'"
 
+sed -e 's/"fps": 0, "frames": 2000/"fps": 30, "frames": 90/' -e 's/"warmupFrames": 100/"warmupFrames": 3/' \
+  -e 's/"run": {/"adapt": { "maxFps": 10 }, "run": {/' "$TMP/synthetic.json" > "$TMP/maxfps.json"
+"$BIN" run --config "$TMP/maxfps.json" >"$TMP/maxfps.out" 2>"$TMP/maxfps.err"
+check "adapt.maxFps 10 on a 30 fps camera: every third frame processed, the rest skipped and reported" python3 - "$TMP/maxfps.out" <<'PY'
+import json, sys
+s = [json.loads(l) for l in open(sys.argv[1]) if '"summary"' in l][-1]["summary"]
+assert 28 <= s["framesProcessed"] <= 32 and s["framesSkippedForRate"] + s["framesProcessed"] + s["framesDropped"] == 90, s
+assert 9 <= s["fps"] <= 11 and s["targetFps"] == 10, s
+PY
+
 # The local HTTP API and SIGHUP config reload, on the published binary over real TCP.
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 TOKEN=aot-smoke-token-0123456789

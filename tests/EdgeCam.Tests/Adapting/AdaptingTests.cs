@@ -228,4 +228,21 @@ public class AdaptingRunTests
         Assert.Equal(10, cool["edgecam_target_fps"]);
         Assert.Equal(0, run.Stop());
     }
+
+    [Fact]
+    public async Task TheMotionGateSkipsStillScenesInARealRun()
+    {
+        // Each photo is shown for 10 frames (0.5 s): a change opens the gate for 100 ms, the still rest is skipped.
+        using var run = new InProcessRun("motion",
+            $$"""{ "kind": "directory", "path": "{{TestAssets.RequireDir(Path.Combine(TestAssets.Cache, "data", "demo"))}}", "fps": 20, "framesPerImage": 10, "loop": true }""",
+            """, "adapt": { "motion": { "frameDifference": 10, "holdMs": 100 } }""");
+        await run.WaitReady();
+        await Task.Delay(2500);
+        var m = await Metrics(run);
+        double skipped = m["edgecam_frames_skipped_total{reason=motion}"], processed = m["edgecam_frames_processed_total"];
+        Assert.True(processed >= 4, $"{processed} processed"); // the photo changes (one every 0.5 s) go through
+        Assert.True(skipped > processed, $"{skipped} skipped, {processed} processed");
+        Assert.InRange(m["edgecam_motion_gate_open"], 0, 1);
+        Assert.Equal(0, run.Stop());
+    }
 }

@@ -128,3 +128,35 @@ public class ServiceConfigTests
         Assert.Equal("config test.json: http.port: unknown key (line 1)", Error("\"http\": { \"port\": 80 }"));
     }
 }
+
+/// <summary>The adapt section.</summary>
+public class AdaptConfigTests
+{
+    private static string Error(string adapt, string inputs = "[]")
+    {
+        string json = "{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" }, \"gpio\": { \"inputs\": " + inputs + " }, \"adapt\": " + adapt + " }";
+        var e = Assert.Throws<UserFacingException>(() => ConfigLoader.Parse(json, "test.json", "/etc/edgecam"));
+        return e.Message;
+    }
+
+    [Fact]
+    public void BadAdaptValuesNameTheirPath()
+    {
+        Assert.Equal("config test.json: adapt.thermal.restoreBelowC: 80 is not allowed, expected a temperature below throttleAboveC (75)",
+            Error("{ \"thermal\": { \"throttleAboveC\": 75, \"restoreBelowC\": 80 } }"));
+        Assert.Equal("config test.json: adapt.motion: nothing detects motion, expected \"frameDifference\" above 0 or an \"input\"",
+            Error("{ \"motion\": { } }"));
+        Assert.Equal("config test.json: adapt.motion.input: \"pir\" is not allowed, expected one of the gpio.inputs names",
+            Error("{ \"motion\": { \"input\": \"pir\" } }"));
+        Assert.Equal("config test.json: adapt.maxFps: -1 is not allowed, expected a number from 0 to 1000", Error("{ \"maxFps\": -1 }"));
+    }
+
+    [Fact]
+    public void APirInputDeclaredInGpioIsAccepted()
+    {
+        var c = ConfigLoader.Parse("{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" }, " +
+            "\"gpio\": { \"inputs\": [ { \"name\": \"pir\", \"line\": 4 } ] }, \"adapt\": { \"motion\": { \"input\": \"pir\", \"holdMs\": 2000 } } }", "t", "/");
+        Assert.Equal("pir", c.Adapt.Motion!.Input);
+        Assert.True(c.Adapt.EvenSkipping);
+    }
+}
