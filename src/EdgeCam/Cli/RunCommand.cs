@@ -103,7 +103,11 @@ public static class RunCommand
                 : null;
             var governor = new FrameGovernor(source.FramesPerSecond, config.Adapt.MaxFps, config.Adapt.EvenSkipping, thermal, motion);
             pipeline.Gate = governor;
-            using var api = StartApi(config.Http, status, capture, governor, logs);
+            // What /metrics shows; other subsystems (MQTT, sensors, updates) register their families here too.
+            var metrics = new MetricsRegistry();
+            RunMetrics.Register(metrics, status);
+            AdaptMetrics.Register(metrics, stats, governor);
+            using var api = StartApi(config.Http, status, capture, metrics, logs);
 
             using var notifier = SystemdNotifier.FromEnvironment();
             var heartbeat = new ServiceHeartbeat(notifier, SystemdNotifier.WatchdogInterval(), stats, $"{model.Name} {model.Version}");
@@ -196,14 +200,11 @@ public static class RunCommand
     }
 
     /// <summary>The local HTTP API, or null when the config has no http section.</summary>
-    private static ApiHost? StartApi(HttpConfig? c, RunStatus status, FrameCapture capture, FrameGovernor governor, ILoggerFactory logs)
+    private static ApiHost? StartApi(HttpConfig? c, RunStatus status, FrameCapture capture, MetricsRegistry metrics, ILoggerFactory logs)
     {
         if (c is null) return null;
         var log = logs.CreateLogger("EdgeCam.Http");
         HttpServer.TryParseListen(c.Listen, out var endpoint); // validated with the config
-        var metrics = new MetricsRegistry();
-        RunMetrics.Register(metrics, status);
-        AdaptMetrics.Register(metrics, status.Stats, governor);
         var api = new LocalApi(status, metrics, capture, new BearerToken(c.Token));
         HttpServer server;
         try

@@ -49,6 +49,7 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
         if (Gate is { } gate && gate.Decide(frame, t1) is var verdict && verdict != EdgeCam.Adapting.FrameVerdict.Process)
         {
             stats.FrameSkipped(verdict);
+            stats.FramesDropped = source.DroppedFrames;
             if (verdict == EdgeCam.Adapting.FrameVerdict.SkipMotion)
             {
                 // Nothing moves: the rules see an empty scene, so "off" transitions and holds still run.

@@ -46,8 +46,10 @@ public sealed class SnapshotStore : IDisposable
     /// <summary>Queues a snapshot; never blocks the caller (the pipeline thread).</summary>
     public void Enqueue(string rule, CapturedFrame frame)
     {
+        Interlocked.Increment(ref _pending);
         if (_queue.IsAddingCompleted || !_queue.TryAdd((rule, frame)))
         {
+            Interlocked.Decrement(ref _pending);
             Interlocked.Increment(ref _dropped);
             _log.LogWarning("event snapshot for {Rule} dropped: {Count} are still being written", rule, QueueLength);
         }
@@ -59,20 +61,20 @@ public sealed class SnapshotStore : IDisposable
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
-            if (_queue.Count == 0 && Volatile.Read(ref _busy) == 0) return true;
+            if (Volatile.Read(ref _pending) == 0) return true;
             Thread.Sleep(10);
         }
         return false;
     }
 
-    private int _busy;
+    /// <summary>Snapshots queued and not yet written (or failed).</summary>
+    private int _pending;
 
     private void WriteLoop()
     {
         using var encoder = new JpegEncoder();
         foreach (var (rule, frame) in _queue.GetConsumingEnumerable())
         {
-            Volatile.Write(ref _busy, 1);
             try
             {
                 string name = FileName(rule, frame);
@@ -87,7 +89,7 @@ public sealed class SnapshotStore : IDisposable
             }
             finally
             {
-                Volatile.Write(ref _busy, 0);
+                Interlocked.Decrement(ref _pending);
             }
         }
     }
