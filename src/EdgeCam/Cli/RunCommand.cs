@@ -1,9 +1,6 @@
 using System.Runtime.InteropServices;
-using System.Net;
-using System.Net.Sockets;
 using EdgeCam.Adapting;
 using EdgeCam.Configuration;
-using EdgeCam.Http;
 using EdgeCam.Metrics;
 using EdgeCam.Snapshots;
 using EdgeCam.Devices.Gpio;
@@ -71,7 +68,7 @@ public static class RunCommand
             FramePipeline? pipeline = null;
             var capture = new FrameCapture();
             IRuleEventSink sink = new JsonEventSink(output, () => pipeline?.CurrentSequence ?? -1);
-            using var snapshots = OpenSnapshots(config.Snapshots, logs);
+            using var snapshots = RunServices.OpenSnapshots(config.Snapshots, logs);
             if (snapshots is not null)
             {
                 sink = new SnapshotEventSink(sink, capture);
@@ -97,7 +94,7 @@ public static class RunCommand
                     ResultJson.Write(w, r, model.Bound);
                 });
             if (config.Http is not null || snapshots is not null) pipeline.FrameProcessed += capture.OnFrame;
-            using var thermal = OpenThermal(config.Adapt.Thermal, logs);
+            using var thermal = RunServices.OpenThermal(config.Adapt.Thermal, logs);
             var motion = config.Adapt.Motion is { } m
                 ? new MotionGate(m.FrameDifference, m.Input is { } name ? gpio.Inputs.First(i => i.Name == name) : null, m.HoldMs)
                 : null;
@@ -107,7 +104,7 @@ public static class RunCommand
             var metrics = new MetricsRegistry();
             RunMetrics.Register(metrics, status);
             AdaptMetrics.Register(metrics, stats, governor);
-            using var api = StartApi(config.Http, status, capture, metrics, logs);
+            using var api = RunServices.StartApi(config.Http, status, capture, metrics, logs);
 
             using var notifier = SystemdNotifier.FromEnvironment();
             var heartbeat = new ServiceHeartbeat(notifier, SystemdNotifier.WatchdogInterval(), stats, $"{model.Name} {model.Version}");
@@ -166,70 +163,6 @@ public static class RunCommand
         {
             gpio.Outputs.ApplySafeState("shutdown");
             AppDomain.CurrentDomain.UnhandledException -= onFault;
-        }
-    }
-
-    private static SnapshotStore? OpenSnapshots(SnapshotConfig? c, ILoggerFactory logs)
-    {
-        if (c is null) return null;
-        var log = logs.CreateLogger("EdgeCam.Snapshots");
-        try
-        {
-            var store = new SnapshotStore(c.Directory!, (long)c.MaxMegabytes << 20, c.Quality, log);
-            log.LogInformation("event snapshots into {Directory} (quota {Quota} MB)", store.Location, c.MaxMegabytes);
-            return store;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserFacingException(ExitCodes.Config, $"snapshots.directory {c.Directory}: cannot be used: {e.Message}");
-        }
-    }
-
-    private static ThermalThrottle? OpenThermal(ThermalConfig? t, ILoggerFactory logs)
-    {
-        if (t is null) return null;
-        try
-        {
-            return new ThermalThrottle(t.Zone, t.ThrottleAboveC, t.RestoreBelowC, t.ThrottledFps, TimeSpan.FromSeconds(t.CheckEverySeconds),
-                logs.CreateLogger("EdgeCam.Thermal"));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new UserFacingException(ExitCodes.Config, $"adapt.thermal.zone {t.Zone}: cannot read its temp file: {e.Message}");
-        }
-    }
-
-    /// <summary>The local HTTP API, or null when the config has no http section.</summary>
-    private static ApiHost? StartApi(HttpConfig? c, RunStatus status, FrameCapture capture, MetricsRegistry metrics, ILoggerFactory logs)
-    {
-        if (c is null) return null;
-        var log = logs.CreateLogger("EdgeCam.Http");
-        HttpServer.TryParseListen(c.Listen, out var endpoint); // validated with the config
-        var api = new LocalApi(status, metrics, capture, new BearerToken(c.Token));
-        HttpServer server;
-        try
-        {
-            server = new HttpServer(endpoint, api.Handle, log, new HttpServerLimits { MaxConnections = c.MaxConnections });
-        }
-        catch (SocketException e)
-        {
-            api.Dispose();
-            throw new UserFacingException(ExitCodes.Config, $"http.listen {c.Listen}: cannot listen: {e.Message}");
-        }
-        server.Start();
-        log.LogInformation("API on http://{Endpoint} ({Auth})", server.LocalEndPoint,
-            c.Token is null ? "POST endpoints disabled: no http.token" : "POST endpoints need the bearer token");
-        if (!endpoint.Address.Equals(IPAddress.Loopback) && !endpoint.Address.Equals(IPAddress.IPv6Loopback))
-            log.LogWarning("the API listens on {Address}, not only on loopback: anyone on that network can read /status and /snapshot.jpg", endpoint.Address);
-        return new ApiHost(server, api);
-    }
-
-    private sealed class ApiHost(HttpServer server, LocalApi api) : IDisposable
-    {
-        public void Dispose()
-        {
-            server.Dispose();
-            api.Dispose();
         }
     }
 
