@@ -39,6 +39,16 @@ public static class RunCommand
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        // Registered before the (slow) model load: SIGHUP's default action would end the process.
+        ConfigReloader? reloader = null;
+        bool reloadBeforeStart = false;
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true; // SIGHUP means "reload", not "hang up"
+            log.LogInformation("SIGHUP: reloading the config before the next frame");
+            if (reloader is { } r) r.Request();
+            else reloadBeforeStart = true;
+        });
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true; // we shut down ourselves, after the safe state
@@ -53,12 +63,8 @@ public static class RunCommand
         log.LogInformation("source {Source}", source.Description);
         using var chip = GpioChipLocator.Open(config.Gpio.Chip, logs.CreateLogger("EdgeCam.Gpio"));
         using var gpio = new ConfigReloader(configPath, config, chip, model.Bound.Labels, ApplyCommandLine, log, logs.CreateLogger("EdgeCam.Gpio"));
-        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true; // SIGHUP means "reload", not "hang up"
-            log.LogInformation("SIGHUP: reloading the config before the next frame");
-            gpio.Request();
-        });
+        reloader = gpio;
+        if (reloadBeforeStart) gpio.Request();
         UnhandledExceptionEventHandler onFault = (_, e) => gpio.Outputs.ApplySafeState($"fault: {(e.ExceptionObject as Exception)?.Message}");
         AppDomain.CurrentDomain.UnhandledException += onFault;
         try
