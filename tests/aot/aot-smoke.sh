@@ -111,6 +111,8 @@ URL="http://127.0.0.1:$PORT"
 for _ in $(seq 100); do curl -sf "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 check "http: /healthz and /readyz answer 200" sh -c "curl -sf '$URL/healthz' | grep -qx ok && curl -sf '$URL/readyz' | grep -qx ready"
+# Past warm-up (whose end resets the stage histograms) before scraping.
+for _ in $(seq 50); do curl -s "$URL/status" | grep -qE '"framesProcessed":([1-9][0-9])' && break; sleep 0.1; done
 curl -s "$URL/metrics" > "$TMP/metrics.txt"
 check "http: /metrics is the Prometheus text format with frames and stage histograms" python3 - "$TMP/metrics.txt" <<'PY'
 import re, sys

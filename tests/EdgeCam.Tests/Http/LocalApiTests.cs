@@ -18,6 +18,15 @@ public sealed class ApiRunFixture : IAsyncLifetime
             $$"""{ "kind": "directory", "path": "{{TestAssets.RequireDir(Path.Combine(TestAssets.Cache, "data", "demo"))}}", "fps": 20, "framesPerImage": 2, "loop": true }""",
             $$""", "snapshots": { "directory": "{{SnapshotDir}}", "maxMegabytes": 5 }""");
         await Run.WaitReady();
+        // Past warm-up, whose end resets the stage histograms, so every test sees a steady run.
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < until)
+        {
+            using var status = JsonDocument.Parse(await Run.Client.GetStringAsync("/status"));
+            if (status.RootElement.GetProperty("stages").GetProperty("inference").GetProperty("count").GetInt64() >= 5) return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("the run did not get past warm-up within 20 s");
     }
 
     public Task DisposeAsync()
