@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: set up and run the whole test suite: unit and integration tests against the
 # real ONNX Runtime library, real models and real photos; the preprocessing tests again with
-# hardware intrinsics off; then the NativeAOT binary itself on the demo and on `detect`.
+# hardware intrinsics off; then the NativeAOT binary itself on the demo, `detect` and its HTTP API;
+# then the systemd unit (verify, exposure score, system-call filter).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -17,6 +18,15 @@ count_results() {
   [ -n "$line" ] || { failed=$((failed + 1)); return; }
   passed=$((passed + $(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line")))
   failed=$((failed + $(sed -E 's/.*Failed: *([0-9]+),.*/\1/' <<<"$line")))
+}
+
+# count_stage PREFIX FILE: adds a script stage's last "PREFIX: N passed, M failed" line to ours;
+# a stage that printed no such line counts as one failure.
+count_stage() {
+  local line; line=$(grep -E "^$1: [0-9]+ passed, [0-9]+ failed" "$2" | tail -n 1 || true)
+  [ -n "$line" ] || { failed=$((failed + 1)); return; }
+  passed=$((passed + $(sed -E "s/^$1: ([0-9]+) passed.*/\\1/" <<<"$line")))
+  failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$line")))
 }
 
 log "unit and integration tests (real ONNX Runtime, real models, real photos)"
@@ -41,15 +51,13 @@ else
   failed=$((failed + 1))
 fi
 
+log "the systemd unit: verify, exposure score, the binary's system calls against its filter"
+bash "$REPO/tests/service/unit-check.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" | tee "$ARTIFACTS/service-results.txt" || true
+count_stage service "$ARTIFACTS/service-results.txt"
+
 log "power loss during model updates (SIGKILL at random points, the AOT binary)"
 bash "$REPO/tests/updates/power-loss.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" 200 | tee "$ARTIFACTS/power-loss-results.txt" || true
-pl=$(grep -E '^power-loss: [0-9]+ passed' "$ARTIFACTS/power-loss-results.txt" | tail -n 1)
-if [ -n "$pl" ]; then
-  passed=$((passed + $(sed -E 's/power-loss: ([0-9]+) passed.*/\1/' <<<"$pl")))
-  failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$pl")))
-else
-  failed=$((failed + 1))
-fi
+count_stage power-loss "$ARTIFACTS/power-loss-results.txt"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -18,6 +18,7 @@ public sealed class RuleEngine
     private readonly RuleState[] _rules;
     private readonly OutputBank _outputs;
     private readonly bool[] _desired, _current;
+    private readonly long[] _manualUntilMs;
     private readonly IRuleEventSink? _sink;
 
     public RuleEngine(IReadOnlyList<RuleDefinition> rules, IReadOnlyList<string> labels, OutputBank outputs,
@@ -29,10 +30,32 @@ public sealed class RuleEngine
         for (int i = 0; i < rules.Count; i++) _rules[i] = Compile(rules[i], i, labels, outputs, inputs ?? []);
         _desired = new bool[outputs.Outputs.Count];
         _current = new bool[outputs.Outputs.Count];
+        _manualUntilMs = new long[outputs.Outputs.Count];
         for (int o = 0; o < _current.Length; o++) _current[o] = outputs.Outputs[o].Line.Value;
     }
 
     public int RuleCount => _rules.Length;
+    public string RuleName(int rule) => _rules[rule].Definition.Name;
+    public OutputBank Outputs => _outputs;
+
+    /// <summary>The value the engine last wrote to output <paramref name="output"/> (readable from any thread).</summary>
+    public bool OutputValue(int output) => Volatile.Read(ref _current[output]);
+
+    /// <summary>
+    /// Holds an output on until <paramref name="untilMs"/> whatever the rules say (a wiring test from
+    /// the HTTP API). Any thread may ask; the engine applies it on its own thread at the next frame,
+    /// so the line has one writer. False when no output has that name.
+    /// </summary>
+    public bool HoldOn(string output, long untilMs)
+    {
+        for (int o = 0; o < _manualUntilMs.Length; o++)
+        {
+            if (_outputs.Outputs[o].Name != output) continue;
+            Volatile.Write(ref _manualUntilMs[o], untilMs);
+            return true;
+        }
+        return false;
+    }
     public bool IsActive(int rule) => _rules[rule].Active;
     public bool IsActive(string rule) => _rules.First(r => r.Definition.Name == rule).Active;
 
@@ -139,6 +162,7 @@ public sealed class RuleEngine
         }
         for (int o = 0; o < _desired.Length; o++)
         {
+            _desired[o] |= nowMs < Volatile.Read(ref _manualUntilMs[o]);
             if (_desired[o] == _current[o]) continue;
             _current[o] = _desired[o];
             var output = _outputs.Outputs[o];

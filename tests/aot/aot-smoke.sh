@@ -53,10 +53,10 @@ cat > "$TMP/synthetic.json" <<JSON
 { "source": { "kind": "synthetic", "width": 640, "height": 480, "format": "yuyv", "fps": 0, "frames": 2000 },
   "model": { "path": "$FRONT" }, "gpio": { "chip": "simulated", "outputs": [ { "name": "light", "line": 1 } ] },
   "rules": [ { "name": "face", "when": { "label": "face" }, "actions": [ { "output": "light" } ] } ],
-  "run": { "warmupFrames": 100 } }
+  "run": { "warmupFrames": 100 }, "http": { "listen": "127.0.0.1:0" } }
 JSON
 "$BIN" run --config "$TMP/synthetic.json" >"$TMP/synthetic.out" 2>/dev/null
-check "the AOT pipeline allocates 0 managed bytes a frame after warm-up" python3 - "$TMP/synthetic.out" <<'PY'
+check "the AOT pipeline allocates 0 managed bytes a frame after warm-up (HTTP API on)" python3 - "$TMP/synthetic.out" <<'PY'
 import json, sys
 s = [json.loads(l) for l in open(sys.argv[1]) if '"summary"' in l][-1]["summary"]
 assert s["framesProcessed"] == 2000 and s["allocatedBytesPerFrame"] == 0, s
@@ -80,6 +80,70 @@ NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=100000 "$BIN" run --config "$TMP/
 wait "$listener"
 check "systemd notify: READY=1, WATCHDOG=1 pings and STOPPING=1 reach \$NOTIFY_SOCKET" \
   sh -c "grep -q '^READY=1' '$TMP/notify.log' && grep -q '^WATCHDOG=1' '$TMP/notify.log' && grep -q '^STOPPING=1' '$TMP/notify.log'"
+
+sed -e 's/"fps": 0, "frames": 2000/"fps": 30, "frames": 90/' -e 's/"warmupFrames": 100/"warmupFrames": 3/' \
+  -e 's/"run": {/"adapt": { "maxFps": 10 }, "run": {/' "$TMP/synthetic.json" > "$TMP/maxfps.json"
+"$BIN" run --config "$TMP/maxfps.json" >"$TMP/maxfps.out" 2>"$TMP/maxfps.err"
+check "adapt.maxFps 10 on a 30 fps camera: every third frame processed, the rest skipped and reported" python3 - "$TMP/maxfps.out" <<'PY'
+import json, sys
+s = [json.loads(l) for l in open(sys.argv[1]) if '"summary"' in l][-1]["summary"]
+assert 28 <= s["framesProcessed"] <= 32 and s["framesSkippedForRate"] + s["framesProcessed"] + s["framesDropped"] == 90, s
+assert 9 <= s["fps"] <= 11 and s["targetFps"] == 10, s
+PY
+
+# The local HTTP API and SIGHUP config reload, on the published binary over real TCP.
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+TOKEN=aot-smoke-token-0123456789
+api_config() { # api_config MINSCORE
+  cat > "$TMP/api.json" <<JSON
+{ "source": { "kind": "directory", "path": "$CACHE/data/demo", "fps": 20, "framesPerImage": 2, "loop": true },
+  "model": { "path": "$FRONT", "threads": 1 },
+  "gpio": { "chip": "simulated", "outputs": [ { "name": "door_light", "line": 17 }, { "name": "buzzer", "line": 18 } ] },
+  "rules": [ { "name": "face_seen", "when": { "label": "face", "minScore": $1 }, "actions": [ { "output": "door_light" } ] } ],
+  "http": { "listen": "127.0.0.1:$PORT", "token": "$TOKEN" },
+  "snapshots": { "directory": "$TMP/events", "maxMegabytes": 1 } }
+JSON
+}
+api_config 0.6
+"$BIN" run --config "$TMP/api.json" >"$TMP/api.out" 2>"$TMP/api.err" &
+api=$!
+URL="http://127.0.0.1:$PORT"
+for _ in $(seq 100); do curl -sf "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+check "http: /healthz and /readyz answer 200" sh -c "curl -sf '$URL/healthz' | grep -qx ok && curl -sf '$URL/readyz' | grep -qx ready"
+# Past warm-up (whose end resets the stage histograms) before scraping.
+for _ in $(seq 50); do curl -s "$URL/status" | grep -qE '"framesProcessed":([1-9][0-9])' && break; sleep 0.1; done
+curl -s "$URL/metrics" > "$TMP/metrics.txt"
+check "http: /metrics is the Prometheus text format with frames and stage histograms" python3 - "$TMP/metrics.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+assert text.endswith("\n")
+name = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+label = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
+sample = re.compile(rf"^{name}(\{{{label}(,{label})*\}})? (\+Inf|-Inf|NaN|[-+0-9.eE]+)$")
+comment = re.compile(rf"^# (HELP {name} .*|TYPE {name} (counter|gauge|histogram|summary|untyped))$")
+for n, line in enumerate(text.split("\n")[:-1], 1):
+    assert line == "" or comment.match(line) or sample.match(line), f"line {n}: {line!r}"
+values = {l.rsplit(" ", 1)[0]: float(l.rsplit(" ", 1)[1]) for l in text.splitlines() if l and not l.startswith("#")}
+assert values["edgecam_frames_processed_total"] > 0, values
+assert values['edgecam_stage_duration_seconds_count{stage="inference"}'] > 0
+assert values['edgecam_stage_duration_seconds_bucket{stage="inference",le="+Inf"}'] == values['edgecam_stage_duration_seconds_count{stage="inference"}']
+PY
+check "http: /status is JSON and ready" sh -c "curl -sf '$URL/status' | python3 -c 'import json,sys; d = json.load(sys.stdin); assert d[\"ready\"] and d[\"framesProcessed\"] > 0, d'"
+check "http: /snapshot.jpg is a JPEG" sh -c "curl -sf -o '$TMP/snap.jpg' -w '%{content_type}' '$URL/snapshot.jpg' | grep -qx image/jpeg && head -c 3 '$TMP/snap.jpg' | od -An -tx1 | grep -q 'ff d8 ff'"
+check "http: POST without the token is 401, with a wrong one 403" sh -c "test \$(curl -s -o /dev/null -w '%{http_code}' -X POST '$URL/outputs/buzzer/pulse') = 401 && test \$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer nope' '$URL/outputs/buzzer/pulse') = 403"
+check "http: POST /outputs/buzzer/pulse with the token switches the buzzer" sh -c "test \$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer $TOKEN' '$URL/outputs/buzzer/pulse?ms=300') = 202 && sleep 1 && grep -q 'edgecam:buzzer) -> on' '$TMP/api.err' && grep -q 'edgecam:buzzer) -> off' '$TMP/api.err'"
+check "event snapshots: a face_seen JPEG is written" sh -c "sleep 1; ls '$TMP/events' | grep -q -- '-face_seen-.*\.jpg$'"
+api_config 0.7
+kill -HUP "$api"
+for _ in $(seq 50); do grep -q "config reloaded" "$TMP/api.err" && break; sleep 0.1; done
+check "SIGHUP reloads a changed config without reloading the model" sh -c "grep -q 'config reloaded from .*(model session kept)' '$TMP/api.err' && test \$(grep -c 'postprocessing, ONNX Runtime' '$TMP/api.err') -eq 1"
+echo '{ "rules": [ ' > "$TMP/api.json"
+kill -HUP "$api"
+for _ in $(seq 50); do grep -q "config reload rejected" "$TMP/api.err" && break; sleep 0.1; done
+check "SIGHUP with a broken config: rejected in one log line, the run goes on" sh -c "grep -q 'config reload rejected, the running config stays: config $TMP/api.json: ' '$TMP/api.err' && kill -0 $api && curl -sf '$URL/healthz' >/dev/null"
+kill -TERM "$api"; wait "$api"; rc=$?
+check "the API run stops on SIGTERM with exit 0" test "$rc" -eq 0
 
 "$BIN" detect --model "$FRONT" "$CACHE/data/matplotlib/grace_hopper.jpg" "$CACHE/data/opencv/fruits.jpg" >"$TMP/detect.out" 2>"$TMP/detect.err"
 check "detect finds Grace Hopper's face and none in fruits.jpg" python3 - "$TMP/detect.out" <<'PY'

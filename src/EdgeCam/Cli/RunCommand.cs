@@ -1,5 +1,8 @@
 using System.Runtime.InteropServices;
+using EdgeCam.Adapting;
 using EdgeCam.Configuration;
+using EdgeCam.Metrics;
+using EdgeCam.Snapshots;
 using EdgeCam.Devices.Gpio;
 using EdgeCam.Inference.Onnx;
 using EdgeCam.Models;
@@ -16,21 +19,37 @@ namespace EdgeCam.Cli;
 /// <summary>
 /// `edgecam run`: builds the pipeline a configuration describes and runs it until the source ends,
 /// --max-frames is reached, or SIGINT/SIGTERM. Outputs are requested in their safe state and put
-/// back into it on every way out: normal end, a signal, or an unhandled fault.
+/// back into it on every way out: normal end, a signal, or an unhandled fault. SIGHUP reloads the
+/// rules and GPIO sections (see <see cref="ConfigReloader"/>); an http section starts the local API.
 /// </summary>
 public static class RunCommand
 {
-    public static int Execute(string? configPath, bool loop, long? maxFrames, ILoggerFactory logs)
+    /// <param name="stop">Ends the run like SIGTERM (tests running it in-process).</param>
+    public static int Execute(string? configPath, bool loop, long? maxFrames, ILoggerFactory logs, CancellationToken stop = default)
     {
         var log = logs.CreateLogger("EdgeCam.Run");
         var config = configPath is null ? ConfigLoader.LoadBuiltIn() : ConfigLoader.Load(configPath);
-        if (loop) config.Source.Loop = true;
-        if (maxFrames is { } max) config.Run.MaxFrames = max;
+        void ApplyCommandLine(EdgeCamConfig c)
+        {
+            if (loop) c.Source.Loop = true;
+            if (maxFrames is { } max) c.Run.MaxFrames = max;
+        }
+        ApplyCommandLine(config);
         log.LogInformation("config {Config}", configPath ?? ConfigLoader.BuiltInName);
 
-        using var cancel = new CancellationTokenSource();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        // Registered before the (slow) model load: SIGHUP's default action would end the process.
+        ConfigReloader? reloader = null;
+        bool reloadBeforeStart = false;
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true; // SIGHUP means "reload", not "hang up"
+            log.LogInformation("SIGHUP: reloading the config before the next frame");
+            if (reloader is { } r) r.Request();
+            else reloadBeforeStart = true;
+        });
         void Stop(PosixSignalContext context)
         {
             context.Cancel = true; // we shut down ourselves, after the safe state
@@ -47,27 +66,38 @@ public static class RunCommand
         using var source = DeviceSetup.OpenSource(config.Source, log);
         log.LogInformation("source {Source}", source.Description);
         using var chip = GpioChipLocator.Open(config.Gpio.Chip, logs.CreateLogger("EdgeCam.Gpio"));
-        using var outputs = DeviceSetup.OpenOutputs(chip, config.Gpio, logs.CreateLogger("EdgeCam.Gpio"));
-        var inputs = DeviceSetup.OpenInputs(chip, config.Gpio, log);
-        UnhandledExceptionEventHandler onFault = (_, e) => outputs.ApplySafeState($"fault: {(e.ExceptionObject as Exception)?.Message}");
+        using var gpio = new ConfigReloader(configPath, config, chip, model.Bound.Labels, ApplyCommandLine, log, logs.CreateLogger("EdgeCam.Gpio"));
+        reloader = gpio;
+        if (reloadBeforeStart) gpio.Request();
+        UnhandledExceptionEventHandler onFault = (_, e) => gpio.Outputs.ApplySafeState($"fault: {(e.ExceptionObject as Exception)?.Message}");
         AppDomain.CurrentDomain.UnhandledException += onFault;
         FramePipeline? pipeline = null;
         try
         {
             var stats = new PipelineStats();
-            var sink = new JsonEventSink(output, () => pipeline?.CurrentSequence ?? -1);
+            var status = new RunStatus(stats, model.Name, updates is null ? model.Version : modelVersion, source.Description);
+            var capture = new FrameCapture();
+            IRuleEventSink sink = new JsonEventSink(output, () => pipeline?.CurrentSequence ?? -1);
+            using var snapshots = RunServices.OpenSnapshots(config.Snapshots, logs);
+            if (snapshots is not null)
+            {
+                sink = new SnapshotEventSink(sink, capture);
+                capture.EventCaptured = snapshots.Enqueue;
+            }
             RuleEngine rules;
             try
             {
-                rules = new RuleEngine(config.Rules, model.Bound.Labels, outputs, inputs, sink);
+                rules = gpio.BuildRules(sink);
             }
             catch (ArgumentException e)
             {
                 throw new UserFacingException(ExitCodes.Config, $"config {configPath ?? ConfigLoader.BuiltInName}: {e.Message}");
             }
+            status.Rules = rules;
             pipeline = new FramePipeline(source, model, rules, stats, log, modelVersion);
             using var updateController = updates is null ? null : new UpdateController(updates, pipeline, config.Update!, sessionOptions, logs.CreateLogger("EdgeCam.Update"));
             updateController?.Start();
+            if (updateController is not null) status.CheckUpdateNow = updateController.CheckNow;
             if (config.Run.LogDetections)
                 pipeline.FrameProcessed = (f, r) => output.WriteLine(w =>
                 {
@@ -76,6 +106,19 @@ public static class RunCommand
                     if (f.Origin is not null) w.WriteString("origin", f.Origin);
                     ResultJson.Write(w, r, pipeline.Model.Bound);
                 });
+            if (config.Http is not null || snapshots is not null) pipeline.FrameProcessed += capture.OnFrame;
+            using var thermal = RunServices.OpenThermal(config.Adapt.Thermal, logs);
+            var motion = config.Adapt.Motion is { } m
+                ? new MotionGate(m.FrameDifference, m.Input is { } name ? gpio.Inputs.First(i => i.Name == name) : null, m.HoldMs)
+                : null;
+            var governor = new FrameGovernor(source.FramesPerSecond, config.Adapt.MaxFps, config.Adapt.EvenSkipping, thermal, motion);
+            pipeline.Gate = governor;
+            // What /metrics shows; other subsystems (MQTT, sensors, updates) register their families here too.
+            var metrics = new MetricsRegistry();
+            RunMetrics.Register(metrics, status);
+            AdaptMetrics.Register(metrics, stats, governor);
+            if (updateController is not null) UpdateMetrics.Register(metrics, updateController.Agent, pipeline);
+            using var api = RunServices.StartApi(config.Http, status, capture, metrics, logs);
 
             using var notifier = SystemdNotifier.FromEnvironment();
             var heartbeat = new ServiceHeartbeat(notifier, SystemdNotifier.WatchdogInterval(), stats, $"{model.Name} {model.Version}");
@@ -84,13 +127,35 @@ public static class RunCommand
             long processed = 0;
             while (config.Run.MaxFrames == 0 || processed < config.Run.MaxFrames)
             {
+                if (gpio.Pending && gpio.Reload(sink, status) is { } reloaded)
+                {
+                    pipeline.Rules = reloaded;
+                    status.Rules = reloaded;
+                    if (motion is not null && config.Adapt.Motion?.Input is { } motionInput)
+                    {
+                        // The old line was released; follow the input of that name on the new lines.
+                        motion.Input = gpio.Inputs.FirstOrDefault(i => i.Name == motionInput);
+                        if (motion.Input is null) log.LogWarning("config reload: the motion input {Input} is gone; only the frame difference gates now", motionInput);
+                    }
+                }
+                var modelBefore = pipeline.Model;
                 if (!pipeline.Step(cancel.Token)) break;
+                if (updateController is not null)
+                {
+                    updateController.AfterFrame();
+                    if (!ReferenceEquals(modelBefore, pipeline.Model)) status.ModelChanged(pipeline.Model.Name, pipeline.ModelVersion);
+                }
+                if (!pipeline.LastStepProcessed)
+                {
+                    if (processed > 0) heartbeat.FrameDone(); // skipping on purpose is progress too
+                    continue;
+                }
                 processed++;
-                updateController?.AfterFrame();
                 if (processed == 1)
                 {
                     measurements.StartupMs = RunMeasurements.MillisecondsSinceProcessStart();
                     heartbeat.Ready(measurements.StartupMs);
+                    status.MarkReady();
                 }
                 else heartbeat.FrameDone();
                 if (processed == warmup || (warmup == 0 && processed == 1))
@@ -109,19 +174,19 @@ public static class RunCommand
                 measurements.RssAfterWarmupBytes = RunMeasurements.ResidentBytes();
             }
             heartbeat.Stopping();
-            outputs.ApplySafeState(cancel.IsCancellationRequested ? "stopped by signal" : "end of run");
-            RunSummary.Write(output, stats, measurements, $"{pipeline.Model.Name} {pipeline.Model.Version}", source.Description, log,
+            gpio.Outputs.ApplySafeState(cancel.IsCancellationRequested ? "stopped by signal" : "end of run");
+            snapshots?.Flush(TimeSpan.FromSeconds(5));
+            RunSummary.Write(output, stats, measurements, $"{pipeline.Model.Name} {pipeline.Model.Version}", source.Description, log, governor.TargetFps,
                 updates is null ? null : UpdateStatus.Describe(updates, pipeline.ModelVersion));
             return ExitCodes.Ok;
         }
         finally
         {
-            outputs.ApplySafeState("shutdown");
+            gpio.Outputs.ApplySafeState("shutdown");
+            AppDomain.CurrentDomain.UnhandledException -= onFault;
             // The pipeline owns the running model (and any it swapped in); before it exists, we do.
             if (pipeline is not null) pipeline.Dispose();
             else model.Dispose();
-            AppDomain.CurrentDomain.UnhandledException -= onFault;
-            foreach (var input in inputs) input.Dispose();
         }
     }
 

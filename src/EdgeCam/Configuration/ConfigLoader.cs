@@ -65,6 +65,8 @@ public static class ConfigLoader
             u.TrustedRoot = PathExpansion.Expand(u.TrustedRoot, baseDir) ?? "";
             u.StateDirectory = PathExpansion.Expand(u.StateDirectory, baseDir);
         }
+        if (config.Adapt.Thermal is { } thermal) thermal.Zone = PathExpansion.Expand(thermal.Zone, baseDir)!;
+        if (config.Snapshots is { } snapshots) snapshots.Directory = PathExpansion.Expand(snapshots.Directory, baseDir);
     }
 }
 

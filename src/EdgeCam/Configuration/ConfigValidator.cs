@@ -55,6 +55,46 @@ internal static class ConfigValidator
         Range("run.warmupFrames", c.Run.WarmupFrames, 0, 10000, errors);
 
         if (c.Update is { } u) ValidateUpdate(u, errors);
+        if (c.Http is { } http)
+        {
+            if (!EdgeCam.Http.HttpServer.TryParseListen(http.Listen, out _))
+                errors.Add($"http.listen: \"{http.Listen}\" is not allowed, expected HOST:PORT with an IP address or localhost, e.g. \"127.0.0.1:8080\"");
+            if (http.Token is { } token && (token.Length < 16 || token.Any(char.IsWhiteSpace)))
+                errors.Add($"http.token: a token of {token.Length} characters is not allowed, expected at least 16 characters without spaces");
+            Range("http.maxConnections", http.MaxConnections, 1, 256, errors);
+        }
+        if (c.Snapshots is { } snapshots)
+        {
+            if (string.IsNullOrEmpty(snapshots.Directory))
+                errors.Add("snapshots.directory: missing, expected the directory event snapshots are written to");
+            Range("snapshots.maxMegabytes", snapshots.MaxMegabytes, 1, 1_000_000, errors);
+            Range("snapshots.quality", snapshots.Quality, 1, 100, errors);
+        }
+
+        var a = c.Adapt;
+        if (a.MaxFps < 0 || double.IsNaN(a.MaxFps) || a.MaxFps > 1000)
+            errors.Add($"adapt.maxFps: {a.MaxFps} is not allowed, expected a number from 0 to 1000");
+        if (a.Thermal is { } t)
+        {
+            if (string.IsNullOrEmpty(t.Zone)) errors.Add("adapt.thermal.zone: missing, expected a directory such as /sys/class/thermal/thermal_zone0");
+            if (!(t.RestoreBelowC < t.ThrottleAboveC))
+                errors.Add($"adapt.thermal.restoreBelowC: {t.RestoreBelowC} is not allowed, expected a temperature below throttleAboveC ({t.ThrottleAboveC})");
+            if (!(t.ThrottledFps > 0 && t.ThrottledFps <= 1000))
+                errors.Add($"adapt.thermal.throttledFps: {t.ThrottledFps} is not allowed, expected a number above 0 and up to 1000");
+            if (!(t.CheckEverySeconds >= 0.1 && t.CheckEverySeconds <= 600))
+                errors.Add($"adapt.thermal.checkEverySeconds: {t.CheckEverySeconds} is not allowed, expected a number from 0.1 to 600");
+        }
+        if (a.Motion is { } m)
+        {
+            if (!(m.FrameDifference >= 0 && m.FrameDifference <= 255))
+                errors.Add($"adapt.motion.frameDifference: {m.FrameDifference} is not allowed, expected a number from 0 to 255");
+            if (m.FrameDifference == 0 && m.Input is null)
+                errors.Add("adapt.motion: nothing detects motion, expected \"frameDifference\" above 0 or an \"input\"");
+            if (m.Input is { } input && !c.Gpio.Inputs.Exists(i => i.Name == input))
+                errors.Add($"adapt.motion.input: \"{input}\" is not allowed, expected one of the gpio.inputs names");
+            Range("adapt.motion.holdMs", m.HoldMs, 0, 3_600_000, errors);
+        }
+
         RuleConfigValidator.Validate(c, errors);
     }
 

@@ -13,6 +13,64 @@ public sealed class EdgeCamConfig
     public RunConfig Run { get; set; } = new();
     /// <summary>Signed model updates; absent = the configured model is the only one.</summary>
     public UpdateConfig? Update { get; set; }
+    /// <summary>The local HTTP API (health, metrics, status, snapshot); absent = no API.</summary>
+    public HttpConfig? Http { get; set; }
+    /// <summary>Event snapshots on disk; absent = none.</summary>
+    public SnapshotConfig? Snapshots { get; set; }
+    /// <summary>Adapting the work to the device: even frame skipping, thermal throttling, motion gate.</summary>
+    public AdaptConfig Adapt { get; set; } = new();
+}
+
+public sealed class AdaptConfig
+{
+    /// <summary>Process at most this many frames a second (0 = the source's rate).</summary>
+    public double MaxFps { get; set; }
+    /// <summary>When inference is slower than the source, process evenly spaced frames at the rate it sustains.</summary>
+    public bool EvenSkipping { get; set; } = true;
+    public ThermalConfig? Thermal { get; set; }
+    public MotionConfig? Motion { get; set; }
+}
+
+public sealed class ThermalConfig
+{
+    /// <summary>The thermal zone directory, e.g. /sys/class/thermal/thermal_zone0 (its "temp" file is read).</summary>
+    public string Zone { get; set; } = "/sys/class/thermal/thermal_zone0";
+    public double ThrottleAboveC { get; set; } = 80;
+    /// <summary>Restore the frame rate at or below this temperature (below throttleAboveC: hysteresis).</summary>
+    public double RestoreBelowC { get; set; } = 70;
+    /// <summary>The frame rate while throttled.</summary>
+    public double ThrottledFps { get; set; } = 2;
+    public double CheckEverySeconds { get; set; } = 2;
+}
+
+public sealed class MotionConfig
+{
+    /// <summary>Mean absolute luma difference (0..255) between checked frames that counts as motion; 0 = not used.</summary>
+    public double FrameDifference { get; set; }
+    /// <summary>A gpio input (e.g. a PIR sensor) whose active level counts as motion.</summary>
+    public string? Input { get; set; }
+    /// <summary>Keep running inference this long after the last motion.</summary>
+    public int HoldMs { get; set; } = 5000;
+}
+
+public sealed class HttpConfig
+{
+    /// <summary>"HOST:PORT"; loopback by default so nothing is exposed unless asked for.</summary>
+    public string Listen { get; set; } = "127.0.0.1:8080";
+    /// <summary>Bearer token for mutating endpoints (at least 16 characters); without it they answer 403.</summary>
+    public string? Token { get; set; }
+    /// <summary>Connections served at once.</summary>
+    public int MaxConnections { get; set; } = 8;
+}
+
+public sealed class SnapshotConfig
+{
+    /// <summary>Where event snapshots go (created if missing).</summary>
+    public string? Directory { get; set; }
+    /// <summary>The directory's quota: the oldest snapshots are deleted beyond it.</summary>
+    public int MaxMegabytes { get; set; } = 100;
+    /// <summary>JPEG quality, 1..100.</summary>
+    public int Quality { get; set; } = 85;
 }
 
 public sealed class SourceConfig

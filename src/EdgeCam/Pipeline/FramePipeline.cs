@@ -82,8 +82,17 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
 
     public InferenceResult LastResult => _result;
 
+    /// <summary>The rules in force; replaced between frames when the config is reloaded.</summary>
+    public RuleEngine? Rules { get; set; } = rules;
+
     /// <summary>The source's sequence number of the frame being (or last) processed.</summary>
     public long CurrentSequence { get; private set; } = -1;
+
+    /// <summary>Decides which frames are processed (even skipping, thermal throttling, motion); null = all.</summary>
+    public EdgeCam.Adapting.IFrameGate? Gate { get; set; }
+
+    /// <summary>Whether the last <see cref="Step"/> ran the model (false when the gate skipped the frame).</summary>
+    public bool LastStepProcessed { get; private set; }
 
     /// <summary>Called after each processed frame, before the frame is released (e.g. to print detections).</summary>
     public Action<Frame, InferenceResult>? FrameProcessed { get; set; }
@@ -98,6 +107,21 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
         CurrentSequence = frame.Sequence;
         if (_pending is not null) ApplyPendingSwap();
         var model = _model;
+        LastStepProcessed = false;
+        if (Gate is { } gate && gate.Decide(frame, t1) is var verdict && verdict != EdgeCam.Adapting.FrameVerdict.Process)
+        {
+            stats.FrameSkipped(verdict);
+            stats.FramesDropped = source.DroppedFrames;
+            if (verdict == EdgeCam.Adapting.FrameVerdict.SkipMotion)
+            {
+                // Nothing moves: the rules see an empty scene, so "off" transitions and holds still run.
+                _result.Clear();
+                Rules?.Evaluate(_result, Environment.TickCount64);
+            }
+            else Rules?.Tick(Environment.TickCount64); // pulses and blinking keep their timing
+            source.Release(frame);
+            return true;
+        }
         try
         {
             var mapping = model.Preprocessor.Run(frame.View, model.Input.Bytes);
@@ -107,7 +131,7 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
             _result.Clear();
             model.Bound.Postprocessor.Process(model.Runner, mapping, _result);
             long t4 = Stopwatch.GetTimestamp();
-            rules?.Evaluate(_result, Environment.TickCount64);
+            Rules?.Evaluate(_result, Environment.TickCount64);
             long t5 = Stopwatch.GetTimestamp();
 
             stats.Wait.RecordTicks(t1 - t0);
@@ -118,13 +142,15 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
             stats.Total.RecordTicks(t5 - t1);
             stats.FramesDropped = source.DroppedFrames;
             stats.FrameDone(t5);
+            Gate?.Processed(t5 - t1);
+            LastStepProcessed = true;
             FrameProcessed?.Invoke(frame, _result);
             GoodFramesSinceSwap++;
             FailuresInARowSinceSwap = 0;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            stats.FramesFailed++;
+            stats.FrameFailed();
             FailuresInARowSinceSwap++;
             _failures.Error(e, "frame {Sequence} from {Origin} failed", frame.Sequence, frame.Origin ?? source.Description);
         }

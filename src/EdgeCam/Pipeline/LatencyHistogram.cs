@@ -49,6 +49,31 @@ public sealed class LatencyHistogram
         return MaxMs;
     }
 
+    /// <summary>
+    /// The histogram's own bucket edge at or just above <paramref name="ns"/>: counting observations at
+    /// or below such an edge is exact, so Prometheus "le" bounds are taken from these edges.
+    /// </summary>
+    public static long EdgeAtOrAboveNs(long ns) => UpperEdgeNs(BucketOf(ns));
+
+    /// <summary>
+    /// Cumulative counts of observations at or below each edge (from <see cref="EdgeAtOrAboveNs"/>,
+    /// ascending), the total count and the sum, read in one pass for a scrape. The writer may be
+    /// recording meanwhile; the total is the sum of the buckets read, so the counts stay consistent.
+    /// </summary>
+    public void ReadCumulative(ReadOnlySpan<long> edgesNs, Span<long> counts, out long total, out long sumNs)
+    {
+        sumNs = Volatile.Read(ref _sumNs);
+        long seen = 0;
+        int edge = 0;
+        for (int i = 0; i < _buckets.Length; i++)
+        {
+            while (edge < edgesNs.Length && UpperEdgeNs(i) > edgesNs[edge]) counts[edge++] = seen;
+            seen += Volatile.Read(ref _buckets[i]);
+        }
+        while (edge < edgesNs.Length) counts[edge++] = seen;
+        total = seen;
+    }
+
     public void Reset()
     {
         Array.Clear(_buckets);

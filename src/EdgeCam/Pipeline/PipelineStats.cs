@@ -18,10 +18,18 @@ public sealed class PipelineStats
     public LatencyHistogram Total { get; } = new();
 
     private long _frames;
+    private long _framesTotal, _failedTotal;
     private long _startTicks;
     private long _lastTicks;
 
     public long FramesProcessed => Volatile.Read(ref _frames);
+    /// <summary>Frames processed since start, warm-up included (never reset: a Prometheus counter).</summary>
+    public long FramesProcessedTotal => Volatile.Read(ref _framesTotal);
+    /// <summary>Frames failed since start (never reset).</summary>
+    public long FramesFailedTotal => Volatile.Read(ref _failedTotal);
+    /// <summary>Stopwatch ticks of the latest processed frame (0 before the first).</summary>
+    public long LastFrameTicks => Volatile.Read(ref _lastFrameTicks);
+    private long _lastFrameTicks;
     public long FramesDropped { get; set; }
     /// <summary>Frames whose processing failed (bad frame, inference error) and were skipped.</summary>
     public long FramesFailed { get; set; }
@@ -35,7 +43,26 @@ public sealed class PipelineStats
     {
         if (_startTicks == 0) _startTicks = nowTicks;
         _lastTicks = nowTicks;
+        Volatile.Write(ref _lastFrameTicks, nowTicks);
         Volatile.Write(ref _frames, _frames + 1);
+        Volatile.Write(ref _framesTotal, _framesTotal + 1);
+    }
+
+    private long _skippedRate, _skippedMotion;
+    /// <summary>Frames skipped on purpose since start: to keep an even rate, or while nothing moved.</summary>
+    public long FramesSkippedRate => Volatile.Read(ref _skippedRate);
+    public long FramesSkippedMotion => Volatile.Read(ref _skippedMotion);
+
+    public void FrameSkipped(EdgeCam.Adapting.FrameVerdict why)
+    {
+        if (why == EdgeCam.Adapting.FrameVerdict.SkipMotion) Volatile.Write(ref _skippedMotion, _skippedMotion + 1);
+        else Volatile.Write(ref _skippedRate, _skippedRate + 1);
+    }
+
+    public void FrameFailed()
+    {
+        FramesFailed++;
+        Volatile.Write(ref _failedTotal, _failedTotal + 1);
     }
 
     /// <summary>Forget warm-up frames so the figures describe the steady state.</summary>

@@ -37,7 +37,7 @@ public sealed class RunMeasurements
 public static class RunSummary
 {
     public static void Write(JsonLineWriter output, PipelineStats stats, RunMeasurements m, string model, string source, ILogger log,
-        Action<System.Text.Json.Utf8JsonWriter>? extra = null)
+        double targetFps = 0, Action<System.Text.Json.Utf8JsonWriter>? extra = null)
     {
         long allocated = m.AllocatedAtEnd - m.AllocatedAtWarmup;
         long framesSinceWarmup = stats.FramesProcessed;
@@ -53,6 +53,9 @@ public static class RunSummary
             w.WriteNumber("framesDropped", stats.FramesDropped);
             w.WriteNumber("framesFailed", stats.FramesFailed);
             w.WriteNumber("fps", Math.Round(stats.FramesPerSecond, 2));
+            w.WriteNumber("framesSkippedForRate", stats.FramesSkippedRate);
+            w.WriteNumber("framesSkippedNoMotion", stats.FramesSkippedMotion);
+            w.WriteNumber("targetFps", Math.Round(targetFps, 2));
             w.WriteNumber("elapsedSeconds", Math.Round(stats.ElapsedSeconds, 3));
             w.WriteNumber("startupMs", Math.Round(m.StartupMs, 1));
             w.WriteNumber("rssAfterWarmupBytes", m.RssAfterWarmupBytes);
@@ -74,6 +77,9 @@ public static class RunSummary
         log.LogInformation("{Frames} frames ({Dropped} dropped, {Failed} failed) in {Seconds:0.0} s: {Fps:0.0} fps; start-up {Startup:0} ms, RSS {Rss:0.0} MB",
             stats.FramesProcessed + m.FramesAtWarmup, stats.FramesDropped, stats.FramesFailed, stats.ElapsedSeconds, stats.FramesPerSecond,
             m.StartupMs, rssEnd / 1e6);
+        if (stats.FramesSkippedRate + stats.FramesSkippedMotion > 0)
+            log.LogInformation("skipped on purpose: {Rate} frames to keep an even {Target:0.0} fps, {Motion} while nothing moved",
+                stats.FramesSkippedRate, targetFps, stats.FramesSkippedMotion);
         foreach (var (name, h) in stats.Stages())
             log.LogInformation("  {Stage,-11} mean {Mean,8:0.000} ms   p99 {P99,8:0.000} ms", name, h.MeanMs, h.PercentileMs(0.99));
     }

@@ -38,6 +38,9 @@ public sealed class UpdateAgent : IDisposable
     public string? LastError { get; private set; }
     public DateTimeOffset? LastCheck { get; private set; }
     public string LastOutcome { get; private set; } = "not checked yet";
+    public long Checks => Interlocked.Read(ref _checks);
+    public long Refusals => Interlocked.Read(ref _refusals);
+    private long _checks, _refusals;
 
     public UpdateAgent(UpdateConfig config, ModelConfig factory, ILogger log, Func<DateTimeOffset>? clock = null, HttpMessageHandler? handler = null)
     {
@@ -133,6 +136,7 @@ public sealed class UpdateAgent : IDisposable
     public async Task<UpdateCandidate?> CheckAsync(string runningVersion, SessionOptions options, CancellationToken cancel)
     {
         LastCheck = _clock();
+        Interlocked.Increment(ref _checks);
         try
         {
             var candidate = await CheckOrThrowAsync(runningVersion, options, cancel).ConfigureAwait(false);
@@ -144,6 +148,7 @@ public sealed class UpdateAgent : IDisposable
         {
             LastError = $"{e.Failure}: {e.Message}";
             LastOutcome = "refused";
+            Interlocked.Increment(ref _refusals);
             _log.LogError("refused: {Reason}", LastError);
             return null;
         }

@@ -91,3 +91,72 @@ public class ConfigLoaderTests
         Assert.StartsWith("config test.json: source.kind: \"webcam\" is not allowed, expected one of \"image\", \"directory\", \"synthetic\" (and 3 more: ", msg);
     }
 }
+
+/// <summary>The http and snapshots sections.</summary>
+public class ServiceConfigTests
+{
+    private static string Error(string sections)
+    {
+        string json = "{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" }, " + sections + " }";
+        var e = Assert.Throws<UserFacingException>(() => ConfigLoader.Parse(json, "test.json", "/etc/edgecam"));
+        Assert.Equal(ExitCodes.Config, e.ExitCode);
+        return e.Message;
+    }
+
+    [Fact]
+    public void HttpDefaultsToLoopbackAndSnapshotPathsExpand()
+    {
+        var c = ConfigLoader.Parse("{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" }, \"http\": {}, \"snapshots\": { \"directory\": \"events\" } }",
+            "test.json", "/var/lib/edgecam");
+        Assert.Equal("127.0.0.1:8080", c.Http!.Listen);
+        Assert.Null(c.Http.Token);
+        Assert.Equal("/var/lib/edgecam/events", c.Snapshots!.Directory);
+        Assert.Null(ConfigLoader.Parse("{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" } }", "t", "/").Http);
+    }
+
+    [Fact]
+    public void BadServiceValuesNameTheirPath()
+    {
+        Assert.Equal("config test.json: http.listen: \"camera:80\" is not allowed, expected HOST:PORT with an IP address or localhost, e.g. \"127.0.0.1:8080\"",
+            Error("\"http\": { \"listen\": \"camera:80\" }"));
+        Assert.Equal("config test.json: http.token: a token of 6 characters is not allowed, expected at least 16 characters without spaces",
+            Error("\"http\": { \"token\": \"secret\" }"));
+        Assert.Equal("config test.json: snapshots.directory: missing, expected the directory event snapshots are written to",
+            Error("\"snapshots\": { }"));
+        Assert.Equal("config test.json: snapshots.quality: 0 is not allowed, expected an integer from 1 to 100",
+            Error("\"snapshots\": { \"directory\": \"/x\", \"quality\": 0 }"));
+        Assert.Equal("config test.json: http.port: unknown key (line 1)", Error("\"http\": { \"port\": 80 }"));
+    }
+}
+
+/// <summary>The adapt section.</summary>
+public class AdaptConfigTests
+{
+    private static string Error(string adapt, string inputs = "[]")
+    {
+        string json = "{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" }, \"gpio\": { \"inputs\": " + inputs + " }, \"adapt\": " + adapt + " }";
+        var e = Assert.Throws<UserFacingException>(() => ConfigLoader.Parse(json, "test.json", "/etc/edgecam"));
+        return e.Message;
+    }
+
+    [Fact]
+    public void BadAdaptValuesNameTheirPath()
+    {
+        Assert.Equal("config test.json: adapt.thermal.restoreBelowC: 80 is not allowed, expected a temperature below throttleAboveC (75)",
+            Error("{ \"thermal\": { \"throttleAboveC\": 75, \"restoreBelowC\": 80 } }"));
+        Assert.Equal("config test.json: adapt.motion: nothing detects motion, expected \"frameDifference\" above 0 or an \"input\"",
+            Error("{ \"motion\": { } }"));
+        Assert.Equal("config test.json: adapt.motion.input: \"pir\" is not allowed, expected one of the gpio.inputs names",
+            Error("{ \"motion\": { \"input\": \"pir\" } }"));
+        Assert.Equal("config test.json: adapt.maxFps: -1 is not allowed, expected a number from 0 to 1000", Error("{ \"maxFps\": -1 }"));
+    }
+
+    [Fact]
+    public void APirInputDeclaredInGpioIsAccepted()
+    {
+        var c = ConfigLoader.Parse("{ \"source\": { \"kind\": \"synthetic\" }, \"model\": { \"path\": \"m.onnx\" }, " +
+            "\"gpio\": { \"inputs\": [ { \"name\": \"pir\", \"line\": 4 } ] }, \"adapt\": { \"motion\": { \"input\": \"pir\", \"holdMs\": 2000 } } }", "t", "/");
+        Assert.Equal("pir", c.Adapt.Motion!.Input);
+        Assert.True(c.Adapt.EvenSkipping);
+    }
+}
