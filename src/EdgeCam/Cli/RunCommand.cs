@@ -8,6 +8,7 @@ using EdgeCam.Pipeline;
 using EdgeCam.Rules;
 using EdgeCam.Running;
 using EdgeCam.Service;
+using EdgeCam.Upstream;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCam.Cli;
@@ -51,7 +52,14 @@ public static class RunCommand
         {
             var stats = new PipelineStats();
             FramePipeline? pipeline = null;
-            var sink = new JsonEventSink(output, () => pipeline?.CurrentSequence ?? -1);
+            Func<long> currentFrame = () => pipeline?.CurrentSequence ?? -1;
+            using var uplink = config.Mqtt is { } mqtt
+                ? MqttUplink.Start(mqtt, new UplinkSubject(config.Rules.Select(r => r.Name).ToList(),
+                    config.Gpio.Outputs.Select(o => (o.Name, o.SafeState)).ToList(), $"{model.Name} {model.Version}"),
+                    currentFrame, logs.CreateLogger("EdgeCam.Mqtt"))
+                : null;
+            IRuleEventSink sink = new JsonEventSink(output, currentFrame);
+            if (uplink is not null) sink = new EventSinks(sink, uplink);
             RuleEngine rules;
             try
             {
@@ -80,6 +88,7 @@ public static class RunCommand
             {
                 if (!pipeline.Step(cancel.Token)) break;
                 processed++;
+                uplink?.AfterFrame(stats, outputs);
                 if (processed == 1)
                 {
                     measurements.StartupMs = RunMeasurements.MillisecondsSinceProcessStart();

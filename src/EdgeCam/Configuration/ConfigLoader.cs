@@ -60,6 +60,11 @@ public static class ConfigLoader
         config.Model.Card = PathExpansion.Expand(config.Model.Card, baseDir);
         config.Model.OptimizedModelPath = PathExpansion.Expand(config.Model.OptimizedModelPath, baseDir);
         config.Model.Runtime = PathExpansion.Expand(config.Model.Runtime, baseDir);
+        if (config.Mqtt is { } mqtt)
+        {
+            mqtt.PasswordFile = PathExpansion.Expand(mqtt.PasswordFile, baseDir);
+            if (mqtt.Tls is { } tls) tls.CaFile = PathExpansion.Expand(tls.CaFile, baseDir);
+        }
     }
 }
 

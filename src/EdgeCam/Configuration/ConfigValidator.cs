@@ -55,6 +55,7 @@ internal static class ConfigValidator
         Range("run.warmupFrames", c.Run.WarmupFrames, 0, 10000, errors);
 
         RuleConfigValidator.Validate(c, errors);
+        MqttConfigValidator.Validate(c.Mqtt, errors);
     }
 
     private static void LineRef(string path, string name, int? line, string? lineName, HashSet<string> names, List<string> errors)

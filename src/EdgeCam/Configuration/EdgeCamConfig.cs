@@ -11,6 +11,8 @@ public sealed class EdgeCamConfig
     public GpioConfig Gpio { get; set; } = new();
     public List<EdgeCam.Rules.RuleDefinition> Rules { get; set; } = [];
     public RunConfig Run { get; set; } = new();
+    /// <summary>Optional: events, state and Home Assistant discovery over MQTT (see MqttConfig.cs).</summary>
+    public MqttConfig? Mqtt { get; set; }
 }
 
 public sealed class SourceConfig
