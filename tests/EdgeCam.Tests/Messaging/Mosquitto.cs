@@ -65,6 +65,18 @@ public sealed class Mosquitto : IDisposable
         Launch();
     }
 
+    /// <summary>SIGSTOP/SIGCONT: the broker hangs (its sockets still accept bytes) or resumes.</summary>
+    public void Freeze(bool frozen) => Process.Start("kill", [frozen ? "-STOP" : "-CONT", _process!.Id.ToString()])!.WaitForExit();
+
+    /// <summary>SIGKILL, as a power cut would: whatever the broker had not yet read or saved is gone. Then start again.</summary>
+    public void CrashAndStart()
+    {
+        _process!.Kill();
+        _process.WaitForExit();
+        _process.Dispose();
+        Launch();
+    }
+
     public void Stop()
     {
         if (_process is null) return;

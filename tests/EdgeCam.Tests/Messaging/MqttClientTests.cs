@@ -109,6 +109,34 @@ public class MqttClientTests
     }
 
     [Fact]
+    public async Task UnacknowledgedMessagesAreResentWithDupAfterTheBrokerLostThem()
+    {
+        using var broker = Mosquitto.Start();
+        var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var client = new MqttClient(Options(broker, "edgecam-dup", o =>
+        {
+            o.KeepAliveSeconds = 1;
+            o.ReconnectMinDelay = TimeSpan.FromSeconds(5); // 2.5-5 s: time to bring the broker back before we retry
+        }));
+        client.ConnectionFailed = (e, _, _) => lost.TrySetResult(e.Message);
+        client.Start();
+        await WaitUntil(() => client.IsConnected, "connected");
+
+        broker.Freeze(true); // a hung broker: our bytes sit in its socket, no PUBACK comes
+        for (int i = 0; i < 20; i++) client.Publish("cam/events", $"e{i}", MqttQos.AtLeastOnce, retain: false);
+        Assert.Equal("no PINGRESP within 1 s", await lost.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(20, client.Pending);
+        broker.CrashAndStart(); // the 20 publishes die with it, unread
+        using var sub = new MosquittoSub(broker, "cam/events");
+
+        var got = sub.WaitFor(m => m.Count >= 20, TimeSpan.FromSeconds(15));
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"e{i}"), got.Select(m => m.Payload));
+        Assert.True(await client.FlushAsync(TimeSpan.FromSeconds(5)));
+        // The broker saw them again as duplicates (DUP=1), with QoS 1.
+        Assert.Equal(20, broker.Log().Split("Received PUBLISH from edgecam-dup (d1, q1").Length - 1);
+    }
+
+    [Fact]
     public async Task ABadPasswordIsAClearErrorRetriedWithBackoff()
     {
         using var broker = Mosquitto.Start(users: [("cam", "right")]);
@@ -201,7 +229,7 @@ public sealed class MqttClientOptionsBuilder
     public bool UseTls;
     public ushort KeepAliveSeconds = 30;
     public WillMessage? Will;
-    public TimeSpan ReconnectMinDelay = TimeSpan.FromMilliseconds(100), ReconnectMaxDelay = TimeSpan.FromSeconds(2);
+    public TimeSpan ReconnectMinDelay = TimeSpan.FromMilliseconds(100), ReconnectMaxDelay = TimeSpan.FromSeconds(5);
 
     public MqttClientOptions Build() => new()
     {
