@@ -44,6 +44,7 @@ public sealed class MqttUplink : IRuleEventSink, IDisposable
     private readonly ConcurrentDictionary<string, bool> _ruleStates = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _outputStates = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<(string Output, bool Value)> _commands = new();
+    private readonly object _stateGate = new();
     private readonly Dictionary<string, string> _outputById = new(StringComparer.Ordinal);
     private long _nextMeasurementMs;
     private PipelineStats? _stats;
@@ -113,11 +114,14 @@ public sealed class MqttUplink : IRuleEventSink, IDisposable
 
     public void OnRule(in RuleEvent e)
     {
-        _ruleStates[e.Rule] = e.Active;
         Send(Topics.Events, JsonSerializer.SerializeToUtf8Bytes(
             new RuleEventMessage("rule", e.Rule, e.Active ? "on" : "off", _currentFrame(), e.TimeMs, Math.Round(e.BestScore, 4), e.Count),
             UplinkJsonContext.Default.RuleEventMessage), MqttQos.AtLeastOnce, retain: false);
-        Send(Topics.RuleState(e.Rule), MqttTopics.OnOff(e.Active), MqttQos.AtLeastOnce, retain: true);
+        lock (_stateGate)
+        {
+            _ruleStates[e.Rule] = e.Active;
+            Send(Topics.RuleState(e.Rule), MqttTopics.OnOff(e.Active), MqttQos.AtLeastOnce, retain: true);
+        }
     }
 
     public void OnOutput(string output, bool value, long timeMs) => OutputChanged(output, value, timeMs, "rule");
@@ -169,8 +173,13 @@ public sealed class MqttUplink : IRuleEventSink, IDisposable
         if (_config.Discovery)
             foreach (var (topic, document) in DiscoveryDocuments())
                 Send(topic, HomeAssistantDiscovery.Serialize(document), MqttQos.AtLeastOnce, retain: true);
-        foreach (var (rule, on) in _ruleStates) Send(Topics.RuleState(rule), MqttTopics.OnOff(on), MqttQos.AtLeastOnce, retain: true);
-        foreach (var (output, on) in _outputStates) Send(Topics.OutputState(output), MqttTopics.OnOff(on), MqttQos.AtLeastOnce, retain: true);
+        // Under the lock the pipeline takes to change a state, so a change cannot slip in between
+        // reading a state here and queueing it, which would leave the older value retained.
+        lock (_stateGate)
+        {
+            foreach (var (rule, on) in _ruleStates) Send(Topics.RuleState(rule), MqttTopics.OnOff(on), MqttQos.AtLeastOnce, retain: true);
+            foreach (var (output, on) in _outputStates) Send(Topics.OutputState(output), MqttTopics.OnOff(on), MqttQos.AtLeastOnce, retain: true);
+        }
     }
 
     /// <summary>A binary_sensor per rule, a sensor per measured value, and a switch per output
@@ -244,11 +253,14 @@ public sealed class MqttUplink : IRuleEventSink, IDisposable
 
     private void OutputChanged(string output, bool value, long timeMs, string source)
     {
-        _outputStates[output] = value;
         Send(Topics.Events, JsonSerializer.SerializeToUtf8Bytes(
             new OutputEventMessage("output", output, value, _currentFrame(), timeMs, source),
             UplinkJsonContext.Default.OutputEventMessage), MqttQos.AtLeastOnce, retain: false);
-        Send(Topics.OutputState(output), MqttTopics.OnOff(value), MqttQos.AtLeastOnce, retain: true);
+        lock (_stateGate)
+        {
+            _outputStates[output] = value;
+            Send(Topics.OutputState(output), MqttTopics.OnOff(value), MqttQos.AtLeastOnce, retain: true);
+        }
     }
 
     private void Send(string topic, string payload, MqttQos qos, bool retain) => Send(topic, Encoding.UTF8.GetBytes(payload), qos, retain);
