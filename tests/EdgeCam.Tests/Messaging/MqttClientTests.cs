@@ -91,6 +91,7 @@ public class MqttClientTests
             o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(500);
         }));
         client.Start();
+        await WaitUntil(() => client.IsConnected, "connected before the run starts"); // so the restart does cut a live connection
         const int total = 300;
         for (int i = 0; i < total; i++)
         {
