@@ -102,6 +102,9 @@ public sealed class Mosquitto : IDisposable
 
     private void Launch()
     {
+        // Ready when this process logs "running" (it has bound the port), not merely when the port
+        // answers: a free port found earlier could meanwhile be another test's broker.
+        int runningBefore = RunningLines();
         _process = Process.Start(new ProcessStartInfo(Binary, ["-c", Path.Combine(Directory, "mosquitto.conf")])
         {
             RedirectStandardError = true,
@@ -113,19 +116,13 @@ public sealed class Mosquitto : IDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"mosquitto exited with {_process.ExitCode}: {Log()}");
-            try
-            {
-                using var probe = new TcpClient();
-                probe.Connect(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
+            if (RunningLines() > runningBefore) return;
+            Thread.Sleep(20);
         }
         throw new TimeoutException($"mosquitto did not listen on {Port}: {Log()}");
     }
+
+    private int RunningLines() => Log().Split('\n').Count(l => l.Contains("mosquitto version") && l.EndsWith(" running", StringComparison.Ordinal));
 
     private static int FreePort()
     {

@@ -111,6 +111,25 @@ public class MqttRunTests
     }
 
     [Fact]
+    public void ABadPasswordIsLoggedInWordsAndRetriedWhileTheRunGoesOn()
+    {
+        using var broker = Mosquitto.Start(users: [("cam", "right")]);
+        string dir = TestAssets.TempDir("mqtt-badpw");
+        File.WriteAllText(Path.Combine(dir, "mqtt.pw"), "wrong\n");
+        string config = WriteConfig(dir, Demo, $$"""
+            { "broker": "mqtt://127.0.0.1:{{broker.Port}}", "username": "cam", "passwordFile": "mqtt.pw", "reconnectMinMs": 200, "reconnectMaxMs": 1000 }
+            """);
+        var logs = new CapturingLogs();
+        Assert.Equal(ExitCodes.Ok, RunCommand.Execute(config, loop: false, maxFrames: null, logs));
+        var refused = logs.Lines.Where(l => l.Contains("cannot connect")).ToList();
+        Assert.True(refused.Count >= 3, string.Join("\n", logs.Lines));
+        Assert.StartsWith($"Warning EdgeCam.Mqtt: mqtt://127.0.0.1:{broker.Port}: cannot connect: broker refused the connection: " +
+            "not authorized (check the user name and password) (CONNACK return code 5); attempt 1 failed, next in ", refused[0]);
+        Assert.Contains("attempt 3 failed", refused[2]);
+        Assert.Contains(logs.Lines, l => l.Contains("messages still undelivered after 5.0 s"));
+    }
+
+    [Fact]
     public void AnAbsentBrokerDoesNotHoldUpTheRun()
     {
         using var nobody = Mosquitto.Start();
