@@ -43,6 +43,25 @@ public class MqttClientTests
     }
 
     [Fact]
+    public async Task AFullOutboxRefusesAndCountsInsteadOfGrowing()
+    {
+        using var broker = Mosquitto.Start();
+        using var sub = new MosquittoSub(broker, "full/#");
+        var options = Options(broker, "edgecam-full");
+        await using var client = new MqttClient(new MqttClientOptions
+        {
+            Host = options.Host, Port = options.Port, ClientId = options.ClientId, QueueCapacity = 3,
+        });
+        // Not started yet: like a broker that is away, nothing drains the queue.
+        var accepted = Enumerable.Range(0, 5).Select(i => client.Publish($"full/{i}", $"{i}", MqttQos.AtLeastOnce, retain: false)).ToList();
+        Assert.Equal([true, true, true, false, false], accepted);
+        Assert.Equal((2, 3), (client.Dropped, client.Pending));
+        client.Start();
+        Assert.True(await client.FlushAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(["0", "1", "2"], sub.WaitFor(m => m.Count >= 3, TimeSpan.FromSeconds(10)).Select(m => m.Payload));
+    }
+
+    [Fact]
     public async Task TheWillIsPublishedWhenTheClientVanishesButNotAfterDisconnect()
     {
         using var broker = Mosquitto.Start();
