@@ -174,7 +174,10 @@ public sealed class MosquittoSub : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         if (!_subscribed.Task.Wait(TimeSpan.FromSeconds(10)))
+        {
+            Dispose(); // no one else will: the constructor did not finish
             throw new TimeoutException("mosquitto_sub did not subscribe within 10 s");
+        }
     }
 
     public IReadOnlyList<(string Topic, string Payload)> Messages => [.. _messages];
