@@ -53,7 +53,15 @@ public sealed class Mosquitto : IDisposable
             conf.Add($"keyfile {t.Key}");
         }
         File.WriteAllLines(Path.Combine(m.Directory, "mosquitto.conf"), conf);
-        m.Launch();
+        try
+        {
+            m.Launch();
+        }
+        catch
+        {
+            m.Dispose(); // a broker that never became ready must not outlive the test
+            throw;
+        }
         return m;
     }
 
@@ -80,6 +88,12 @@ public sealed class Mosquitto : IDisposable
     public void Stop()
     {
         if (_process is null) return;
+        if (_process.HasExited)
+        {
+            _process.Dispose();
+            _process = null;
+            return;
+        }
         Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
         if (!_process.WaitForExit(10_000)) _process.Kill();
         _process.Dispose();
