@@ -9,6 +9,9 @@ source "$(dirname "$0")/lib.sh"
 bash "$REPO/scripts/setup.sh"
 bash "$REPO/scripts/setup-node-reference.sh"
 bash "$REPO/scripts/setup-native-reference.sh"
+# The MQTT tests start their own mosquitto on 127.0.0.1 (never the system service) and check
+# with mosquitto_sub/mosquitto_pub; TLS tests make their certificates with openssl.
+apt_install mosquitto mosquitto-clients openssl
 
 mkdir -p "$ARTIFACTS"
 passed=0; failed=0

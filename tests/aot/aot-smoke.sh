@@ -172,5 +172,79 @@ expect_error "unknown output name" 2 "$BIN" infer --model "$FRONT" --input "inpu
 check "infer writes every output and outputs.json" sh -c "\"$BIN\" infer --model \"$FRONT\" --input \"input:0=$TMP/zeros.bin\" --output-dir \"$TMP/tensors\" && test \$(ls \"$TMP/tensors\"/*.bin | wc -l) -eq 4 && test -s \"$TMP/tensors/outputs.json\""
 check "model info describes the model and its card" sh -c "\"$BIN\" model info \"$FRONT\" | grep -q 'checked against the model'"
 
+# MQTT: the AOT binary against Debian's mosquitto (started here, not the system service) over TLS
+# with a private CA, and its last will when it is killed without a goodbye.
+if [ -x /usr/sbin/mosquitto ] && command -v mosquitto_sub >/dev/null; then
+  MQ="$TMP/mqtt"; mkdir -p "$MQ"
+  read -r PLAIN TLSPORT < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(2)]
+[x.bind(("127.0.0.1",0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
+  ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -keyout "$MQ/ca.key" -out "$MQ/ca.pem" -days 2 -subj "/CN=EdgeCam AOT CA" 2>/dev/null
+  openssl req "${ec[@]}" -keyout "$MQ/server.key" -out "$MQ/server.csr" -subj "/CN=127.0.0.1" 2>/dev/null
+  echo "subjectAltName=IP:127.0.0.1" > "$MQ/san.cnf"
+  openssl x509 -req -in "$MQ/server.csr" -CA "$MQ/ca.pem" -CAkey "$MQ/ca.key" -CAcreateserial -out "$MQ/server.pem" -days 2 -extfile "$MQ/san.cnf" 2>/dev/null
+  cat > "$MQ/mosquitto.conf" <<CONF
+user root
+allow_anonymous true
+persistence false
+log_dest file $MQ/mosquitto.log
+listener $PLAIN 127.0.0.1
+listener $TLSPORT 127.0.0.1
+certfile $MQ/server.pem
+keyfile $MQ/server.key
+CONF
+  /usr/sbin/mosquitto -c "$MQ/mosquitto.conf" 2>/dev/null &
+  broker=$!
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PLAIN") 2>/dev/null && break; sleep 0.1; done
+  mqtt_config() { # mqtt_config FILE SOURCE MQTT
+    cat > "$1" <<JSON
+{ "source": $2, "model": { "path": "$FRONT" },
+  "gpio": { "chip": "simulated", "outputs": [ { "name": "door_light", "line": 17 } ] },
+  "rules": [ { "name": "face_seen", "when": { "label": "face", "minScore": 0.6 }, "debounce": { "hits": 2, "of": 3 }, "holdMs": 1000,
+               "actions": [ { "output": "door_light" } ] } ],
+  "mqtt": $3 }
+JSON
+  }
+  mqtt_config "$TMP/mqtt-tls.json" '{ "kind": "directory", "path": "'"$CACHE"'/data/demo", "fps": 10, "framesPerImage": 5 }' \
+    '{ "broker": "mqtts://127.0.0.1:'"$TLSPORT"'", "tls": { "caFile": "'"$MQ/ca.pem"'" }, "clientId": "aot", "topicPrefix": "aot" }'
+  timeout 30 mosquitto_sub -p "$PLAIN" -t 'aot/events' -v > "$MQ/events.txt" 2>/dev/null &
+  sub=$!
+  sleep 0.5
+  "$BIN" run --config "$TMP/mqtt-tls.json" >"$TMP/mqtt.out" 2>"$TMP/mqtt.err"; rc=$?
+  sleep 0.5; kill "$sub" 2>/dev/null; wait "$sub" 2>/dev/null
+  check "MQTT over TLS: the run's rule events reach mosquitto as JSON" python3 - "$MQ/events.txt" "$TMP/mqtt.out" "$rc" <<'PY'
+import json, sys
+assert sys.argv[3] == "0", "exit " + sys.argv[3]
+mqtt = [json.loads(l.split(" ", 1)[1]) for l in open(sys.argv[1]) if l.strip()]
+stdout = [json.loads(l) for l in open(sys.argv[2]) if l.strip() and '"event"' in l]
+key = lambda e: (e["event"], e.get("rule") or e.get("output"), e.get("state", e.get("value")), e["frame"])
+assert any(e["event"] == "rule" and e["state"] == "on" for e in mqtt), mqtt
+assert [key(e) for e in stdout] == [key(e) for e in mqtt if e.get("source", "rule") == "rule"], (stdout, mqtt)
+PY
+  timeout 5 mosquitto_sub -p "$PLAIN" -t 'homeassistant/#' -v -W 2 > "$MQ/discovery.txt" 2>/dev/null
+  check "MQTT: Home Assistant discovery documents are retained" python3 - "$MQ/discovery.txt" <<'PY'
+import json, sys
+docs = {l.split(" ", 1)[0]: json.loads(l.split(" ", 1)[1]) for l in open(sys.argv[1]) if l.strip()}
+assert docs["homeassistant/binary_sensor/aot/rule_face_seen/config"]["state_topic"] == "aot/rules/face_seen/state", docs
+assert "homeassistant/sensor/aot/sensor_fps/config" in docs and "homeassistant/binary_sensor/aot/output_door_light/config" in docs, docs
+PY
+
+  mqtt_config "$TMP/mqtt-kill.json" '{ "kind": "synthetic", "width": 320, "height": 240, "fps": 10, "frames": 0 }' \
+    '{ "broker": "mqtt://127.0.0.1:'"$PLAIN"'", "clientId": "aot-kill", "topicPrefix": "aotkill" }'
+  "$BIN" run --config "$TMP/mqtt-kill.json" >/dev/null 2>&1 &
+  victim=$!
+  online=$(timeout 10 mosquitto_sub -p "$PLAIN" -t aotkill/availability -C 1 2>/dev/null)
+  kill -KILL "$victim"; wait "$victim" 2>/dev/null
+  sleep 0.5
+  after=$(timeout 5 mosquitto_sub -p "$PLAIN" -t aotkill/availability -C 1 2>/dev/null)
+  check "MQTT: availability is online while running and the last will says offline after kill -9" \
+    test "$online/$after" = "online/offline"
+  kill "$broker"; wait "$broker" 2>/dev/null
+else
+  failed=$((failed + 1)); echo "  FAIL MQTT checks: mosquitto and mosquitto-clients are not installed (scripts/test.sh installs them)"
+fi
+
 echo "aot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

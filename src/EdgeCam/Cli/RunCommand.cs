@@ -12,6 +12,7 @@ using EdgeCam.Rules;
 using EdgeCam.Running;
 using EdgeCam.Service;
 using EdgeCam.Updating;
+using EdgeCam.Upstream;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCam.Cli;
@@ -77,7 +78,14 @@ public static class RunCommand
             var stats = new PipelineStats();
             var status = new RunStatus(stats, model.Name, updates is null ? model.Version : modelVersion, source.Description);
             var capture = new FrameCapture();
-            IRuleEventSink sink = new JsonEventSink(output, () => pipeline?.CurrentSequence ?? -1);
+            Func<long> currentFrame = () => pipeline?.CurrentSequence ?? -1;
+            using var uplink = config.Mqtt is { } mqtt
+                ? MqttUplink.Start(mqtt, new UplinkSubject(config.Rules.Select(r => r.Name).ToList(),
+                    config.Gpio.Outputs.Select(o => (o.Name, o.SafeState)).ToList(), $"{model.Name} {model.Version}"),
+                    currentFrame, logs.CreateLogger("EdgeCam.Mqtt"))
+                : null;
+            IRuleEventSink sink = new JsonEventSink(output, currentFrame);
+            if (uplink is not null) sink = new EventSinks(sink, uplink);
             using var snapshots = RunServices.OpenSnapshots(config.Snapshots, logs);
             if (snapshots is not null)
             {
@@ -151,6 +159,7 @@ public static class RunCommand
                     continue;
                 }
                 processed++;
+                uplink?.AfterFrame(stats, gpio.Outputs);
                 if (processed == 1)
                 {
                     measurements.StartupMs = RunMeasurements.MillisecondsSinceProcessStart();

@@ -67,6 +67,11 @@ public static class ConfigLoader
         }
         if (config.Adapt.Thermal is { } thermal) thermal.Zone = PathExpansion.Expand(thermal.Zone, baseDir)!;
         if (config.Snapshots is { } snapshots) snapshots.Directory = PathExpansion.Expand(snapshots.Directory, baseDir);
+        if (config.Mqtt is { } mqtt)
+        {
+            mqtt.PasswordFile = PathExpansion.Expand(mqtt.PasswordFile, baseDir);
+            if (mqtt.Tls is { } tls) tls.CaFile = PathExpansion.Expand(tls.CaFile, baseDir);
+        }
     }
 }
 

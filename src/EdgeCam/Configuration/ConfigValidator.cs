@@ -96,6 +96,7 @@ internal static class ConfigValidator
         }
 
         RuleConfigValidator.Validate(c, errors);
+        MqttConfigValidator.Validate(c.Mqtt, errors);
     }
 
     private static void ValidateUpdate(UpdateConfig u, List<string> errors)

@@ -19,6 +19,8 @@ public sealed class EdgeCamConfig
     public SnapshotConfig? Snapshots { get; set; }
     /// <summary>Adapting the work to the device: even frame skipping, thermal throttling, motion gate.</summary>
     public AdaptConfig Adapt { get; set; } = new();
+    /// <summary>Optional: events, state and Home Assistant discovery over MQTT (see MqttConfig.cs).</summary>
+    public MqttConfig? Mqtt { get; set; }
 }
 
 public sealed class AdaptConfig
