@@ -36,14 +36,5 @@ public static class TensorFiles
         return s.Length == 0 || s.StartsWith('.') ? "_" + s : s;
     }
 
-    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
-    {
-        string temp = path + ".tmp-" + Environment.ProcessId;
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
-    }
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes) => EdgeCam.Updates.Storage.DurableFile.Write(path, bytes);
 }

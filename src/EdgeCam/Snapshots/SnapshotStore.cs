@@ -1,3 +1,4 @@
+using EdgeCam.Updates.Storage;
 using System.Collections.Concurrent;
 using System.Globalization;
 using EdgeCam.Imaging.Codecs.TurboJpeg;
@@ -119,7 +120,7 @@ public sealed class SnapshotStore : IDisposable
             try { File.Delete(temp); } catch (IOException) { }
             throw;
         }
-        DirectorySync.Fsync(dir);
+        DurableFile.SyncDirectory(dir);
     }
 
     /// <summary>Deletes the oldest snapshots (by name, which is by time) until the total fits the quota.</summary>

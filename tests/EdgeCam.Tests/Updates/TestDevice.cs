@@ -22,8 +22,7 @@ public sealed class TestDevice : IDisposable
     public UpdateController Controller { get; }
     public PipelineStats Stats { get; } = new();
     public SyntheticPatternSource Source { get; }
-    public ListLoggerProvider Logs { get; } = new();
-    private readonly ListLoggerFactory _factory;
+    public CapturingLogs Logs { get; } = new();
 
     public TestDevice(Uri origin, string trustedRoot, string stateDirectory, Action<UpdateConfig>? tweak = null, long frames = 0)
     {
@@ -38,14 +37,13 @@ public sealed class TestDevice : IDisposable
             DownloadTimeoutSeconds = 20,
         };
         tweak?.Invoke(Config);
-        _factory = new ListLoggerFactory(Logs);
         var factoryModel = new ModelConfig { Path = TestAssets.BlazeFaceFront, Threads = 1 };
-        Agent = new UpdateAgent(Config, factoryModel, _factory.CreateLogger("EdgeCam.Update"));
+        Agent = new UpdateAgent(Config, factoryModel, Logs.CreateLogger("EdgeCam.Update"));
         var options = new SessionOptions { IntraOpThreads = 1 };
         var (model, version) = Agent.LoadStartupModel(options);
         Source = new SyntheticPatternSource(320, 240, PixelFormat.Yuyv, fps: 0, frames: frames);
-        Pipeline = new FramePipeline(Source, model, null, Stats, _factory.CreateLogger("EdgeCam.Run"), version);
-        Controller = new UpdateController(Agent, Pipeline, Config, options, _factory.CreateLogger("EdgeCam.Update"));
+        Pipeline = new FramePipeline(Source, model, null, Stats, Logs.CreateLogger("EdgeCam.Run"), version);
+        Controller = new UpdateController(Agent, Pipeline, Config, options, Logs.CreateLogger("EdgeCam.Update"));
     }
 
     public string RunningVersion => Pipeline.ModelVersion;
@@ -76,29 +74,5 @@ public sealed class TestDevice : IDisposable
         Pipeline.Dispose();
         Agent.Dispose();
         Source.Dispose();
-        _factory.Dispose();
-    }
-}
-
-public sealed class ListLoggerFactory(ListLoggerProvider provider) : ILoggerFactory
-{
-    public void AddProvider(ILoggerProvider p) => throw new NotSupportedException();
-    public ILogger CreateLogger(string categoryName) => provider.CreateLogger(categoryName);
-    public void Dispose() { }
-}
-
-/// <summary>Collects log lines so tests can check what a person would read.</summary>
-public sealed class ListLoggerProvider : ILoggerProvider
-{
-    public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
-    public ILogger CreateLogger(string categoryName) => new ListLogger(this, categoryName);
-    public void Dispose() { }
-
-    private sealed class ListLogger(ListLoggerProvider owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
     }
 }

@@ -16,17 +16,8 @@ namespace EdgeCam.Tests.Updates;
 /// as one line naming the reason, and the state directory unchanged in what it runs.
 /// </summary>
 [Collection("Updates")]
-public sealed class UpdateAttackTests(UpdateFixture fixture) : IDisposable
+public sealed class UpdateAttackTests(UpdateFixture fixture) : UpdateTestBase("update-attack")
 {
-    private readonly string _dir = TestAssets.TempDir("update-attack");
-    private string RepoDir => Path.Combine(_dir, "origin");
-    private string StateDir => Path.Combine(_dir, "state");
-    private string TrustedRoot => Path.Combine(RepoDir, "1.root.json");
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
 
     /// <summary>Runs one check on a fresh device and asserts it was refused for <paramref name="failure"/>, the factory model still live.</summary>
     private string AssertRefused(TestOrigin origin, UpdateFailure failure, string reasonFragment, Action<UpdateConfig>? tweak = null, TestDevice? device = null)
@@ -131,7 +122,7 @@ public sealed class UpdateAttackTests(UpdateFixture fixture) : IDisposable
     public void Rollback_OlderMetadataReplayedWithValidSignatures(string role)
     {
         var repo = fixture.NewRepository(RepoDir, bundles: fixture.GoodBundle);
-        string saved = Path.Combine(_dir, "v1");
+        string saved = Path.Combine(TestDirectory, "v1");
         Directory.CreateDirectory(saved);
         foreach (string f in new[] { "timestamp.json", "snapshot.json", "targets.json" }) File.Copy(Path.Combine(RepoDir, f), Path.Combine(saved, f));
         fixture.Release(repo, fixture.NewerBundle);

@@ -8,17 +8,8 @@ namespace EdgeCam.Tests.Updates;
 /// <summary>The paths an update should take: live without dropping a frame, resumed downloads,
 /// root rotation, and automatic rollback of a bundle that crashes the process or fails every frame.</summary>
 [Collection("Updates")]
-public sealed class UpdateFlowTests(UpdateFixture fixture) : IDisposable
+public sealed class UpdateFlowTests(UpdateFixture fixture) : UpdateTestBase("update-flow")
 {
-    private readonly string _dir = TestAssets.TempDir("update-flow");
-    private string RepoDir => Path.Combine(_dir, "origin");
-    private string StateDir => Path.Combine(_dir, "state");
-    private string TrustedRoot => Path.Combine(RepoDir, "1.root.json");
-
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
 
     [Fact]
     public void ValidUpdateGoesLiveBetweenFramesWithoutDroppingAny()

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace EdgeCam.Tests.Messaging;
+namespace EdgeCam.Tests;
 
 /// <summary>Keeps every formatted log line of one run ("category: message"), for tests that check what a person would read.</summary>
 public sealed class CapturingLogs : ILoggerFactory
