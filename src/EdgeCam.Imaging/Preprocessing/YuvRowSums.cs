@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using EdgeCam.Imaging.Frames;
@@ -79,25 +80,30 @@ internal sealed class YuvRowSums
                 _chromaWeights[m++] = w;
             }
         }
+        // Rows of full weight (the footprint's inside) are summed without multiplying, then the
+        // sum is multiplied once; 16-bit lanes wrap, but the final sum fits, so it is exact.
+        int nf = FullFirst(_lumaOffsets, _lumaWeights, n, _unit);
+        int mf = FullFirst(_chromaRows, _chromaWeights, m, _unit);
+        var luma = new Taps(_lumaOffsets, _lumaWeights, nf, n, _unit);
         switch (_format)
         {
             case PixelFormat.Yuyv:
-                Packed(s.Plane0, _lumaOffsets, _lumaWeights, n, _lumaBytes, Luma, Chroma);
+                Packed(s.Plane0, luma, _lumaBytes, Luma, Chroma);
                 break;
             case PixelFormat.Uyvy:
-                Packed(s.Plane0, _lumaOffsets, _lumaWeights, n, _lumaBytes, Chroma, Luma);
+                Packed(s.Plane0, luma, _lumaBytes, Chroma, Luma);
                 break;
             case PixelFormat.Nv12 or PixelFormat.Nv21:
-                Widen(s.Plane0, _lumaOffsets, _lumaWeights, n, _lumaBytes, Luma);
+                Widen(s.Plane0, luma, _lumaBytes, Luma);
                 for (int j = 0; j < m; j++)
                 {
                     _offsets1[j] = _chromaRows[j] * s.Stride1 + _chromaStart;
                     _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
                 }
-                Widen(s.Plane1, _offsets1, _chromaWeights, m, _chromaBytes, Chroma);
+                Widen(s.Plane1, new Taps(_offsets1, _chromaWeights, mf, m, _unit), _chromaBytes, Chroma);
                 break;
             default:
-                Widen(s.Plane0, _lumaOffsets, _lumaWeights, n, _lumaBytes, Luma);
+                Widen(s.Plane0, luma, _lumaBytes, Luma);
                 for (int j = 0; j < m; j++)
                 {
                     _offsets1[j] = _chromaRows[j] * s.Stride1 + _chromaStart;
@@ -105,76 +111,114 @@ internal sealed class YuvRowSums
                     _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
                     _ = s.Plane2.Slice(_offsets2[j], _chromaBytes);
                 }
-                Zip(s.Plane1, s.Plane2, _offsets1, _offsets2, _chromaWeights, m, _chromaBytes, Chroma);
+                Zip(s.Plane1, s.Plane2, new Taps(_offsets1, _chromaWeights, mf, m, _unit), _offsets2, _chromaBytes, Chroma);
                 break;
         }
         return total;
     }
 
+    // Moves taps of weight `unit` to the front (sums do not depend on order); returns their count.
+    private static int FullFirst(int[] keys, int[] weights, int n, int unit)
+    {
+        int f = 0;
+        for (int j = 0; j < n; j++)
+        {
+            if (weights[j] != unit) continue;
+            (keys[j], keys[f]) = (keys[f], keys[j]);
+            (weights[j], weights[f]) = (weights[f], weights[j]);
+            f++;
+        }
+        return f;
+    }
+
+    /// <summary>One tensor row's source rows: byte offsets, weights; the first <see cref="Full"/> have weight <see cref="Unit"/>.</summary>
+    private readonly ref struct Taps(int[] offsets, int[] weights, int full, int count, int unit)
+    {
+        public readonly ref int Offset = ref MemoryMarshal.GetArrayDataReference(offsets);
+        public readonly ref int Weight = ref MemoryMarshal.GetArrayDataReference(weights);
+        public readonly int Full = full, Count = count;
+        public readonly ushort Unit = (ushort)unit;
+        public int ScalarSum(ReadOnlySpan<byte> plane, int at)
+        {
+            int a = 0;
+            for (int j = 0; j < Count; j++) a += Unsafe.Add(ref Unsafe.AsRef(in Weight), j) * plane[Unsafe.Add(ref Unsafe.AsRef(in Offset), j) + at];
+            return a;
+        }
+    }
+
     // Packed 4:2:2: even bytes into one row of sums, odd bytes into the other.
-    private static void Packed(ReadOnlySpan<byte> plane, int[] offsets, int[] weights, int n, int bytes, ushort[] even, ushort[] odd)
+    private static void Packed(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] even, ushort[] odd)
     {
         ref byte p = ref MemoryMarshal.GetReference(plane);
         ref ushort pe = ref MemoryMarshal.GetArrayDataReference(even);
         ref ushort po = ref MemoryMarshal.GetArrayDataReference(odd);
+        ref int offsets = ref Unsafe.AsRef(in taps.Offset);
+        ref int weights = ref Unsafe.AsRef(in taps.Weight);
         var low = Vector128.Create((ushort)0xFF);
+        var unit = Vector128.Create(taps.Unit);
         int i = 0;
         for (; i + 16 <= bytes; i += 16)
         {
-            Vector128<ushort> e = default, o = default;
-            for (int j = 0; j < n; j++)
+            Vector128<ushort> e = default, o = default, ew = default, ow = default;
+            int j = 0;
+            for (; j < taps.Full; j++)
             {
-                var v = Vector128.LoadUnsafe(ref p, (nuint)(offsets[j] + i)).AsUInt16();
-                var w = Vector128.Create((ushort)weights[j]);
-                e += (v & low) * w;
-                o += (v >> 8) * w;
+                var v = Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)).AsUInt16();
+                e += v & low;
+                o += v >> 8;
             }
-            e.StoreUnsafe(ref pe, (nuint)(i >> 1));
-            o.StoreUnsafe(ref po, (nuint)(i >> 1));
+            for (; j < taps.Count; j++)
+            {
+                var v = Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)).AsUInt16();
+                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                ew += (v & low) * w;
+                ow += (v >> 8) * w;
+            }
+            (e * unit + ew).StoreUnsafe(ref pe, (nuint)(i >> 1));
+            (o * unit + ow).StoreUnsafe(ref po, (nuint)(i >> 1));
         }
         for (; i < bytes; i += 2)
         {
-            int e = 0, o = 0;
-            for (int j = 0; j < n; j++)
-            {
-                e += weights[j] * plane[offsets[j] + i];
-                o += weights[j] * plane[offsets[j] + i + 1];
-            }
-            even[i >> 1] = (ushort)e;
-            odd[i >> 1] = (ushort)o;
+            even[i >> 1] = (ushort)taps.ScalarSum(plane, i);
+            odd[i >> 1] = (ushort)taps.ScalarSum(plane, i + 1);
         }
     }
 
     // One plane, byte for byte.
-    private static void Widen(ReadOnlySpan<byte> plane, int[] offsets, int[] weights, int n, int bytes, ushort[] dst)
+    private static void Widen(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] dst)
     {
         ref byte p = ref MemoryMarshal.GetReference(plane);
         ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
+        ref int offsets = ref Unsafe.AsRef(in taps.Offset);
+        ref int weights = ref Unsafe.AsRef(in taps.Weight);
+        var unit = Vector128.Create(taps.Unit);
         int i = 0;
         for (; i + 16 <= bytes; i += 16)
         {
-            Vector128<ushort> a0 = default, a1 = default;
-            for (int j = 0; j < n; j++)
+            Vector128<ushort> a0 = default, a1 = default, w0 = default, w1 = default;
+            int j = 0;
+            for (; j < taps.Full; j++)
             {
-                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref p, (nuint)(offsets[j] + i)));
-                var w = Vector128.Create((ushort)weights[j]);
-                a0 += lo * w;
-                a1 += hi * w;
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)));
+                a0 += lo;
+                a1 += hi;
             }
-            a0.StoreUnsafe(ref pd, (nuint)i);
-            a1.StoreUnsafe(ref pd, (nuint)(i + 8));
+            for (; j < taps.Count; j++)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)));
+                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                w0 += lo * w;
+                w1 += hi * w;
+            }
+            (a0 * unit + w0).StoreUnsafe(ref pd, (nuint)i);
+            (a1 * unit + w1).StoreUnsafe(ref pd, (nuint)(i + 8));
         }
-        for (; i < bytes; i++)
-        {
-            int a = 0;
-            for (int j = 0; j < n; j++) a += weights[j] * plane[offsets[j] + i];
-            dst[i] = (ushort)a;
-        }
+        for (; i < bytes; i++) dst[i] = (ushort)taps.ScalarSum(plane, i);
     }
 
-    // Two chroma planes (I420) into interleaved pairs: dst[2k] from the first, dst[2k + 1] from the second.
-    private static void Zip(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, int[] offsets1, int[] offsets2, int[] weights,
-        int n, int bytes, ushort[] dst)
+    // Two chroma planes (I420) into interleaved pairs: dst[2k] from the first, dst[2k + 1] from the
+    // second (same rows and weights, offsets2 into the second plane).
+    private static void Zip(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, in Taps taps, int[] offsets2, int bytes, ushort[] dst)
     {
         ref byte p1 = ref MemoryMarshal.GetReference(first);
         ref byte p2 = ref MemoryMarshal.GetReference(second);
@@ -183,10 +227,10 @@ internal sealed class YuvRowSums
         for (; i + 16 <= bytes; i += 16)
         {
             Vector128<ushort> a0 = default, a1 = default, b0 = default, b1 = default;
-            for (int j = 0; j < n; j++)
+            for (int j = 0; j < taps.Count; j++)
             {
-                var w = Vector128.Create((ushort)weights[j]);
-                var (alo, ahi) = Vector128.Widen(Vector128.LoadUnsafe(ref p1, (nuint)(offsets1[j] + i)));
+                var w = Vector128.Create((ushort)Unsafe.Add(ref Unsafe.AsRef(in taps.Weight), j));
+                var (alo, ahi) = Vector128.Widen(Vector128.LoadUnsafe(ref p1, (nuint)(Unsafe.Add(ref Unsafe.AsRef(in taps.Offset), j) + i)));
                 var (blo, bhi) = Vector128.Widen(Vector128.LoadUnsafe(ref p2, (nuint)(offsets2[j] + i)));
                 a0 += alo * w;
                 a1 += ahi * w;
@@ -201,13 +245,9 @@ internal sealed class YuvRowSums
         }
         for (; i < bytes; i++)
         {
-            int a = 0, b = 0;
-            for (int j = 0; j < n; j++)
-            {
-                a += weights[j] * first[offsets1[j] + i];
-                b += weights[j] * second[offsets2[j] + i];
-            }
-            dst[2 * i] = (ushort)a;
+            dst[2 * i] = (ushort)taps.ScalarSum(first, i);
+            int b = 0;
+            for (int j = 0; j < taps.Count; j++) b += Unsafe.Add(ref Unsafe.AsRef(in taps.Weight), j) * second[offsets2[j] + i];
             dst[2 * i + 1] = (ushort)b;
         }
     }
