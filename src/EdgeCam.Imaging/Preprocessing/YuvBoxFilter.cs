@@ -15,8 +15,9 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// luma sums and a 16-bit row of interleaved chroma-pair sums;</item>
 /// <item>horizontal: each tensor column multiplies eight consecutive sums at a time by its
 /// precomputed weight vector (zero outside its footprint) in 32-bit lanes and adds the lanes;</item>
-/// <item>the average Y, Cb, Cr of four tensor columns at a time is converted to RGB with the
-/// reference's operations in the reference's order.</item>
+/// <item>four columns' lane sums are gathered into one vector with in-register shuffles and the
+/// average Y, Cb, Cr of those four tensor pixels converted to RGB with the reference's operations
+/// in the reference's order.</item>
 /// </list>
 /// Integer sums are exact in any order, so results equal the reference's. Built per source size
 /// and format; allocates nothing per frame.
@@ -30,7 +31,6 @@ internal sealed class YuvBoxFilter
     private readonly int[] _lumaFirst, _chromaFirst; // per column: first luma sum / first chroma-pair sum read
     private readonly ushort[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
     private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
-    private readonly int[] _sumY, _sumU, _sumV; // one tensor row of weighted sums (padded width)
 
     public static bool Handles(PixelFormat format) => PixelReader.IsYuv(format);
 
@@ -45,9 +45,6 @@ internal sealed class YuvBoxFilter
         _lumaFirst = new int[stride];
         _chromaFirst = new int[stride];
         _totalX = new int[stride];
-        _sumY = new int[stride];
-        _sumU = new int[stride];
-        _sumV = new int[stride];
         // Footprint extent per column (indices are relative to ColumnStart, which is even).
         int lumaSpan = 1, pairSpan = 1;
         for (int q = 0; q < count; q++)
@@ -96,41 +93,63 @@ internal sealed class YuvBoxFilter
     /// <summary>Tensor row <paramref name="dy"/>'s averaged colours into t.OutR/G/B.</summary>
     public void Row(ResizeTables t, scoped in ImageView s, int dy, in RowConverters.YuvVectors yuv)
     {
-        int totalY = _rows.Sum(t.Y, s, dy);
-        SumColumns(t.X.Count);
-        var rows = Vector128.Create(totalY);
-        ref int pt = ref MemoryMarshal.GetArrayDataReference(_totalX);
-        ref int py = ref MemoryMarshal.GetArrayDataReference(_sumY);
-        ref int pu = ref MemoryMarshal.GetArrayDataReference(_sumU);
-        ref int pv = ref MemoryMarshal.GetArrayDataReference(_sumV);
-        for (int q = 0; q < _totalX.Length; q += 4)
-        {
-            // The reference: inv = 1f / total, then (float)sum * inv per channel.
-            var inv = Vector128<float>.One / Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref pt, (nuint)q) * rows);
-            yuv.ToRgb(Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref py, (nuint)q)) * inv,
-                Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref pu, (nuint)q)) * inv,
-                Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref pv, (nuint)q)) * inv, t.OutR, t.OutG, t.OutB, q);
-        }
-    }
-
-    // Horizontal pass: per tensor column, dot products of the sums with the column's weights.
-    private void SumColumns(int count)
-    {
+        var rows = Vector128.Create(_rows.Sum(t.Y, s, dy));
         ref ushort luma = ref MemoryMarshal.GetArrayDataReference(_rows.Luma);
         ref ushort chroma = ref MemoryMarshal.GetArrayDataReference(_rows.Chroma);
         ref ushort lw = ref MemoryMarshal.GetArrayDataReference(_lumaWeights);
         ref ushort cw = ref MemoryMarshal.GetArrayDataReference(_chromaWeights);
+        ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
+        ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
+        ref int pt = ref MemoryMarshal.GetArrayDataReference(_totalX);
         int lc = _lumaChunks, cc = _chromaChunks;
-        for (int q = 0; q < count; q++)
+        // Four tensor columns a step (padding columns have zero weights and sum to 0).
+        for (int q = 0; q < _totalX.Length; q += 4)
         {
-            var y = Dot(ref Unsafe.Add(ref luma, _lumaFirst[q]), ref Unsafe.Add(ref lw, q * lc * 8), lc);
-            _sumY[q] = (int)Vector128.Sum(y);
-            // Chroma lanes alternate first, second sample of each pair.
-            var c = Dot(ref Unsafe.Add(ref chroma, 2 * _chromaFirst[q]), ref Unsafe.Add(ref cw, q * cc * 8), cc);
-            int first = (int)(c.GetElement(0) + c.GetElement(2)), second = (int)(c.GetElement(1) + c.GetElement(3));
-            _sumU[q] = _swapChroma ? second : first;
-            _sumV[q] = _swapChroma ? first : second;
+            var y = Lanes(
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref Unsafe.Add(ref lw, q * lc * 8), lc),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, (q + 1) * lc * 8), lc),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, (q + 2) * lc * 8), lc),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, (q + 3) * lc * 8), lc));
+            var (u, v) = PairLanes(
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref Unsafe.Add(ref cw, q * cc * 8), cc),
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, (q + 1) * cc * 8), cc),
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, (q + 2) * cc * 8), cc),
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, (q + 3) * cc * 8), cc));
+            if (_swapChroma) (u, v) = (v, u);
+            // The reference: inv = 1f / total, then (float)sum * inv per channel.
+            var inv = Vector128<float>.One / Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref pt, (nuint)q) * rows);
+            yuv.ToRgb(Vector128.ConvertToSingle(y.AsInt32()) * inv, Vector128.ConvertToSingle(u.AsInt32()) * inv,
+                Vector128.ConvertToSingle(v.AsInt32()) * inv, t.OutR, t.OutG, t.OutB, q);
         }
+    }
+
+    private static Vector128<uint> LowHalf => Vector128.Create(uint.MaxValue, uint.MaxValue, 0, 0);
+
+    /// <summary>[sum of a, sum of b, sum of c, sum of d] with single-vector shuffles only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Lanes(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d)
+    {
+        var swapHalves = Vector128.Create(2u, 3, 0, 1);
+        var ab = Vector128.ConditionalSelect(LowHalf, a + Vector128.Shuffle(a, swapHalves), b + Vector128.Shuffle(b, swapHalves));
+        var cd = Vector128.ConditionalSelect(LowHalf, c + Vector128.Shuffle(c, swapHalves), d + Vector128.Shuffle(d, swapHalves));
+        ab += Vector128.Shuffle(ab, Vector128.Create(1u, 0, 3, 2)); // A A B B
+        cd += Vector128.Shuffle(cd, Vector128.Create(1u, 0, 3, 2)); // C C D D
+        var even = Vector128.Create(0u, 2, 0, 2);
+        return Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, even), Vector128.Shuffle(cd, even));
+    }
+
+    /// <summary>From four columns' chroma lanes (first, second, first, second sample of pairs):
+    /// [first-sample sums of a..d] and [second-sample sums of a..d].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<uint>, Vector128<uint>) PairLanes(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d)
+    {
+        var swapHalves = Vector128.Create(2u, 3, 0, 1);
+        var ab = Vector128.ConditionalSelect(LowHalf, a + Vector128.Shuffle(a, swapHalves), b + Vector128.Shuffle(b, swapHalves)); // Fa Sa Fb Sb
+        var cd = Vector128.ConditionalSelect(LowHalf, c + Vector128.Shuffle(c, swapHalves), d + Vector128.Shuffle(d, swapHalves)); // Fc Sc Fd Sd
+        var firsts = Vector128.Create(0u, 2, 0, 2);
+        var seconds = Vector128.Create(1u, 3, 1, 3);
+        return (Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, firsts), Vector128.Shuffle(cd, firsts)),
+            Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, seconds), Vector128.Shuffle(cd, seconds)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
