@@ -29,7 +29,7 @@ internal sealed class YuvBoxFilter
     private readonly bool _swapChroma;       // chroma pairs stored V, U (NV21)
     private readonly int _lumaChunks, _chromaChunks;
     private readonly int[] _lumaFirst, _chromaFirst; // per column: first luma sum / first chroma-pair sum read
-    private readonly ushort[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
+    private readonly uint[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
     private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
 
     public static bool Handles(PixelFormat format) => PixelReader.IsYuv(format);
@@ -64,8 +64,8 @@ internal sealed class YuvBoxFilter
         }
         _lumaChunks = (lumaSpan + 7) / 8;
         _chromaChunks = (pairSpan + 3) / 4;
-        _lumaWeights = new ushort[stride * _lumaChunks * 8];
-        _chromaWeights = new ushort[stride * _chromaChunks * 8];
+        _lumaWeights = new uint[stride * _lumaChunks * 8];
+        _chromaWeights = new uint[stride * _chromaChunks * 8];
         for (int q = 0; q < stride; q++)
         {
             if (q >= count)
@@ -79,10 +79,10 @@ internal sealed class YuvBoxFilter
                 if (w == 0) continue;
                 int i = x.Index[k * stride + q];
                 // Taps repeat an index where clamping meets the region's edge: their weights add.
-                _lumaWeights[q * _lumaChunks * 8 + i - _lumaFirst[q]] += (ushort)w;
+                _lumaWeights[q * _lumaChunks * 8 + i - _lumaFirst[q]] += (uint)w;
                 int pair = (i >> 1) - _chromaFirst[q];
-                _chromaWeights[q * _chromaChunks * 8 + 2 * pair] += (ushort)w;
-                _chromaWeights[q * _chromaChunks * 8 + 2 * pair + 1] += (ushort)w;
+                _chromaWeights[q * _chromaChunks * 8 + 2 * pair] += (uint)w;
+                _chromaWeights[q * _chromaChunks * 8 + 2 * pair + 1] += (uint)w;
                 _totalX[q] += w;
             }
         }
@@ -96,8 +96,8 @@ internal sealed class YuvBoxFilter
         var rows = Vector128.Create(_rows.Sum(t.Y, s, dy));
         ref ushort luma = ref MemoryMarshal.GetArrayDataReference(_rows.Luma);
         ref ushort chroma = ref MemoryMarshal.GetArrayDataReference(_rows.Chroma);
-        ref ushort lw = ref MemoryMarshal.GetArrayDataReference(_lumaWeights);
-        ref ushort cw = ref MemoryMarshal.GetArrayDataReference(_chromaWeights);
+        ref uint lw = ref MemoryMarshal.GetArrayDataReference(_lumaWeights);
+        ref uint cw = ref MemoryMarshal.GetArrayDataReference(_chromaWeights);
         ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
         ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
         ref int pt = ref MemoryMarshal.GetArrayDataReference(_totalX);
@@ -152,15 +152,17 @@ internal sealed class YuvBoxFilter
             Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, seconds), Vector128.Shuffle(cd, seconds)));
     }
 
+    /// <summary>Lane-wise products of a column's sums with its weights (kept widened to 32 bits),
+    /// eight sums a chunk. At most 256 * 65280 per column: no overflow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<uint> Dot(ref ushort sums, ref ushort weights, int chunks)
+    private static Vector128<uint> Dot(ref ushort sums, ref uint weights, int chunks)
     {
-        var acc = Vector128<uint>.Zero;
-        for (int c = 0; c < chunks; c++)
+        var (s0, s1) = Vector128.Widen(Vector128.LoadUnsafe(ref sums));
+        var acc = s0 * Vector128.LoadUnsafe(ref weights) + s1 * Vector128.LoadUnsafe(ref weights, 4);
+        for (int c = 1; c < chunks; c++)
         {
-            var (s0, s1) = Vector128.Widen(Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)));
-            var (w0, w1) = Vector128.Widen(Vector128.LoadUnsafe(ref weights, (nuint)(c * 8)));
-            acc += s0 * w0 + s1 * w1; // at most 256 * 65280 per column: no overflow
+            (s0, s1) = Vector128.Widen(Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)));
+            acc += s0 * Vector128.LoadUnsafe(ref weights, (nuint)(c * 8)) + s1 * Vector128.LoadUnsafe(ref weights, (nuint)(c * 8 + 4));
         }
         return acc;
     }
