@@ -27,7 +27,8 @@ internal sealed class YuvBoxFilter
     public readonly PixelFormat Format;
     private readonly YuvRowSums _rows;
     private readonly bool _swapChroma;       // chroma pairs stored V, U (NV21)
-    private readonly int _lumaChunks, _chromaChunks;
+    private readonly int _lumaChunks, _chromaChunks;   // weight layout: chunks of 8 per column
+    private readonly int _lumaDot, _chromaDot;         // chunks the dot products read; 0: four lanes suffice
     private readonly int[] _lumaFirst, _chromaFirst; // per column: first luma sum / first chroma-pair sum read
     private readonly uint[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
     private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
@@ -64,6 +65,8 @@ internal sealed class YuvBoxFilter
         }
         _lumaChunks = (lumaSpan + 7) / 8;
         _chromaChunks = (pairSpan + 3) / 4;
+        _lumaDot = lumaSpan <= 4 ? 0 : _lumaChunks;
+        _chromaDot = pairSpan <= 2 ? 0 : _chromaChunks;
         _lumaWeights = new uint[stride * _lumaChunks * 8];
         _chromaWeights = new uint[stride * _chromaChunks * 8];
         for (int q = 0; q < stride; q++)
@@ -101,20 +104,20 @@ internal sealed class YuvBoxFilter
         ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
         ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
         ref int pt = ref MemoryMarshal.GetArrayDataReference(_totalX);
-        int lc = _lumaChunks, cc = _chromaChunks;
+        int lc = _lumaChunks, cc = _chromaChunks, ld = _lumaDot, cd = _chromaDot;
         // Four tensor columns a step (padding columns have zero weights and sum to 0).
         for (int q = 0; q < _totalX.Length; q += 4)
         {
             var y = Lanes(
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref Unsafe.Add(ref lw, q * lc * 8), lc),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, (q + 1) * lc * 8), lc),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, (q + 2) * lc * 8), lc),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, (q + 3) * lc * 8), lc));
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref Unsafe.Add(ref lw, q * lc * 8), ld),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, (q + 1) * lc * 8), ld),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, (q + 2) * lc * 8), ld),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, (q + 3) * lc * 8), ld));
             var (u, v) = PairLanes(
-                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref Unsafe.Add(ref cw, q * cc * 8), cc),
-                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, (q + 1) * cc * 8), cc),
-                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, (q + 2) * cc * 8), cc),
-                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, (q + 3) * cc * 8), cc));
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref Unsafe.Add(ref cw, q * cc * 8), cd),
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, (q + 1) * cc * 8), cd),
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, (q + 2) * cc * 8), cd),
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, (q + 3) * cc * 8), cd));
             if (_swapChroma) (u, v) = (v, u);
             // The reference: inv = 1f / total, then (float)sum * inv per channel.
             var inv = Vector128<float>.One / Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref pt, (nuint)q) * rows);
@@ -153,10 +156,11 @@ internal sealed class YuvBoxFilter
     }
 
     /// <summary>Lane-wise products of a column's sums with its weights (kept widened to 32 bits),
-    /// eight sums a chunk. At most 256 * 65280 per column: no overflow.</summary>
+    /// eight sums a chunk (chunks 0: the first four only). At most 256 * 65280 per column: no overflow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<uint> Dot(ref ushort sums, ref uint weights, int chunks)
     {
+        if (chunks == 0) return Vector128.WidenLower(Vector128.LoadUnsafe(ref sums)) * Vector128.LoadUnsafe(ref weights);
         var (s0, s1) = Vector128.Widen(Vector128.LoadUnsafe(ref sums));
         var acc = s0 * Vector128.LoadUnsafe(ref weights) + s1 * Vector128.LoadUnsafe(ref weights, 4);
         for (int c = 1; c < chunks; c++)
