@@ -8,7 +8,7 @@ namespace EdgeCam.Tests.Preprocessing;
 /// The library compositions bench/preprocess.sh times against EdgeCam must compute the same tensor,
 /// or the comparison means nothing: libyuv's and OpenCV's frame-to-tensor pipelines against
 /// EdgeCam's reference on a smooth camera-like frame (a gradient, so that 8-bit intermediate
-/// rounding and filter details stay small): OpenCV within 3 levels of 255, libyuv within 4 (its
+/// rounding and filter details stay small): OpenCV within 3 levels of 255, libyuv within 4 (5 beyond 2x) (its
 /// YUV->RGB uses 6-bit fixed-point coefficients, coarser than OpenCV's, and it rounds to 8 bits twice).
 /// </summary>
 public class BenchmarkCompositionTests
