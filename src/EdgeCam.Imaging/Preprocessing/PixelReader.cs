@@ -44,28 +44,26 @@ public static class PixelReader
             {
                 int pair = y * v.Stride0 + (x & ~1) * 2;
                 bool yuyv = v.Format == PixelFormat.Yuyv;
-                int luma = v.Plane0[pair + (yuyv ? 0 : 1) + (x & 1) * 2];
-                int u = v.Plane0[pair + (yuyv ? 1 : 0)];
-                int vv = v.Plane0[pair + (yuyv ? 3 : 2)];
-                Y = luma; U = u; V = vv;
+                Y = v.Plane0[pair + (yuyv ? 0 : 1) + (x & 1) * 2];
+                U = v.Plane0[pair + (yuyv ? 1 : 0)];
+                V = v.Plane0[pair + (yuyv ? 3 : 2)];
                 return;
             }
             case PixelFormat.Nv12:
             case PixelFormat.Nv21:
             {
-                int luma = v.Plane0[y * v.Stride0 + x];
+                Y = v.Plane0[y * v.Stride0 + x];
                 int c = (y >> 1) * v.Stride1 + (x & ~1);
                 int first = v.Plane1[c], second = v.Plane1[c + 1];
                 bool nv12 = v.Format == PixelFormat.Nv12;
-                Y = luma; U = nv12 ? first : second; V = nv12 ? second : first;
+                (U, V) = nv12 ? (first, second) : (second, first);
                 return;
             }
             case PixelFormat.I420:
             {
-                int luma = v.Plane0[y * v.Stride0 + x];
-                int u = v.Plane1[(y >> 1) * v.Stride1 + (x >> 1)];
-                int vv = v.Plane2[(y >> 1) * v.Stride2 + (x >> 1)];
-                Y = luma; U = u; V = vv;
+                Y = v.Plane0[y * v.Stride0 + x];
+                U = v.Plane1[(y >> 1) * v.Stride1 + (x >> 1)];
+                V = v.Plane2[(y >> 1) * v.Stride2 + (x >> 1)];
                 return;
             }
             default:

@@ -95,12 +95,10 @@ public sealed class ScalarPreprocessor(PreprocessPlan plan) : IPreprocessor
                 Read(source, xb, yb, rgb, wx * wy, clear: false);
                 return;
             }
+            case Interpolation.Area when PixelReader.IsYuv(source.Format):
+                AreaYuv(source, fit, dx, dy, mirrorX, mirrorY, rgb);
+                return;
             default:
-                if (PixelReader.IsYuv(source.Format))
-                {
-                    AreaYuv(source, fit, dx, dy, mirrorX, mirrorY, rgb);
-                    return;
-                }
             {
                 // Area: the footprint [x0, x1) x [y0, y1) in source coordinates, partial pixels weighted.
                 double x0 = fit.SrcX + dx * fit.ScaleX, x1 = x0 + fit.ScaleX;

@@ -8,9 +8,9 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// <summary>
 /// The vertical half of <see cref="YuvBoxFilter"/>: for one tensor row, the weighted sum of its
 /// footprint's source rows, straight from the frame's bytes, as a 16-bit row of luma sums (one
-/// per pixel) and a 16-bit row of chroma sums (two per pixel pair, in the frame's order). Sixteen
-/// source bytes a step with the sums kept in registers across all the footprint's rows, so each
-/// sum is stored once. YUYV/UYVY split even and odd bytes with a mask and a shift (luma and chroma
+/// per pixel) and a 16-bit row of chroma sums (two per pixel pair, in the frame's order). 32 (then
+/// 16) source bytes a step with the sums kept in registers across all the footprint's rows, so each
+/// sum is stored once; rows of full weight are added as they are and multiplied once. YUYV/UYVY split even and odd bytes with a mask and a shift (luma and chroma
 /// fall apart by themselves); NV12/NV21 widen each plane; I420 widens its two chroma planes and
 /// interleaves them. A 4:2:0 chroma row's weight is the sum of the weights of the luma rows it
 /// serves. <see cref="AreaWeights"/> keeps every sum within 16 bits.
