@@ -21,37 +21,53 @@ public static class PixelReader
             case PixelFormat.Grey8:
                 r = g = b = v.Plane0[y * v.Stride0 + x];
                 return;
+            case PixelFormat.Yuyv or PixelFormat.Uyvy or PixelFormat.Nv12 or PixelFormat.Nv21 or PixelFormat.I420:
+                ReadYuv(v, x, y, out int luma, out int u, out int vv);
+                yuv.ToRgb(luma, u, vv, out r, out g, out b);
+                return;
+            default:
+                throw new NotSupportedException($"pixel format {v.Format}");
+        }
+    }
+
+    /// <summary>Whether <paramref name="format"/> is stored as Y, Cb, Cr samples.</summary>
+    public static bool IsYuv(PixelFormat format) =>
+        format is PixelFormat.Yuyv or PixelFormat.Uyvy or PixelFormat.Nv12 or PixelFormat.Nv21 or PixelFormat.I420;
+
+    /// <summary>The raw Y, Cb, Cr samples of one pixel of a YUV format (chroma of its pair or quad).</summary>
+    public static void ReadYuv(scoped in ImageView v, int x, int y, out int Y, out int U, out int V)
+    {
+        switch (v.Format)
+        {
             case PixelFormat.Yuyv:
             case PixelFormat.Uyvy:
             {
                 int pair = y * v.Stride0 + (x & ~1) * 2;
                 bool yuyv = v.Format == PixelFormat.Yuyv;
-                int luma = v.Plane0[pair + (yuyv ? 0 : 1) + (x & 1) * 2];
-                int u = v.Plane0[pair + (yuyv ? 1 : 0)];
-                int vv = v.Plane0[pair + (yuyv ? 3 : 2)];
-                yuv.ToRgb(luma, u, vv, out r, out g, out b);
+                Y = v.Plane0[pair + (yuyv ? 0 : 1) + (x & 1) * 2];
+                U = v.Plane0[pair + (yuyv ? 1 : 0)];
+                V = v.Plane0[pair + (yuyv ? 3 : 2)];
                 return;
             }
             case PixelFormat.Nv12:
             case PixelFormat.Nv21:
             {
-                int luma = v.Plane0[y * v.Stride0 + x];
+                Y = v.Plane0[y * v.Stride0 + x];
                 int c = (y >> 1) * v.Stride1 + (x & ~1);
                 int first = v.Plane1[c], second = v.Plane1[c + 1];
                 bool nv12 = v.Format == PixelFormat.Nv12;
-                yuv.ToRgb(luma, nv12 ? first : second, nv12 ? second : first, out r, out g, out b);
+                (U, V) = nv12 ? (first, second) : (second, first);
                 return;
             }
             case PixelFormat.I420:
             {
-                int luma = v.Plane0[y * v.Stride0 + x];
-                int u = v.Plane1[(y >> 1) * v.Stride1 + (x >> 1)];
-                int vv = v.Plane2[(y >> 1) * v.Stride2 + (x >> 1)];
-                yuv.ToRgb(luma, u, vv, out r, out g, out b);
+                Y = v.Plane0[y * v.Stride0 + x];
+                U = v.Plane1[(y >> 1) * v.Stride1 + (x >> 1)];
+                V = v.Plane2[(y >> 1) * v.Stride2 + (x >> 1)];
                 return;
             }
             default:
-                throw new NotSupportedException($"pixel format {v.Format}");
+                throw new NotSupportedException($"pixel format {v.Format} is not YUV");
         }
     }
 

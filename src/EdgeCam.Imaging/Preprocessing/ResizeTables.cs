@@ -20,6 +20,8 @@ internal sealed class ResizeTables
     public readonly int ColumnStart, ColumnCount;
     public readonly bool Accelerated;
     public readonly SourceRowCache Rows;
+    /// <summary>Area on YUV sources: the integer box filter, built for the first frame's format.</summary>
+    public YuvBoxFilter? Box;
     /// <summary>One tensor row of interpolated R, G, B (padded width).</summary>
     public readonly float[] OutR, OutG, OutB;
 

@@ -151,7 +151,7 @@ internal static class RowConverters
     }
 
     /// <summary><see cref="YuvCoefficients"/> broadcast to lanes once per row.</summary>
-    private readonly struct YuvVectors(in YuvCoefficients k)
+    internal readonly struct YuvVectors(in YuvCoefficients k)
     {
         private readonly Vector128<float> _yOffset = Vector128.Create(k.YOffset), _yScale = Vector128.Create(k.YScale),
             _rv = Vector128.Create(k.Rv), _gu = Vector128.Create(k.Gu), _gv = Vector128.Create(k.Gv), _bu = Vector128.Create(k.Bu);

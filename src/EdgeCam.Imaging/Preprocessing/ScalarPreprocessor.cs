@@ -9,9 +9,12 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// <list type="bullet">
 /// <item>Bilinear follows OpenCV's INTER_LINEAR pixel centres: src = (dst + 0.5) * scale - 0.5,
 /// neighbours clamped to the sampled region's edge.</item>
-/// <item>Colour is converted per source pixel, then interpolated (as "cvtColor, then resize").</item>
+/// <item>Colour is converted per source pixel, then interpolated (as "cvtColor, then resize"), except
+/// for Area on YUV sources (next item).</item>
 /// <item>Area averages the source footprint of each tensor pixel with fractional edge weights;
-/// Bilinear switches to Area by itself for downscales beyond 2x, where bilinear aliases.</item>
+/// Bilinear switches to Area by itself for downscales beyond 2x, where bilinear aliases. On YUV
+/// sources Area averages Y, Cb, Cr (integer weights) and converts the average: see
+/// <see cref="AreaYuv"/>.</item>
 /// <item>One-channel output is luma 0.299 R + 0.587 G + 0.114 B.</item>
 /// <item>Values stay float until the tensor: uint8 outputs round half away from zero at the end,
 /// quantised outputs round half to even.</item>
@@ -92,6 +95,9 @@ public sealed class ScalarPreprocessor(PreprocessPlan plan) : IPreprocessor
                 Read(source, xb, yb, rgb, wx * wy, clear: false);
                 return;
             }
+            case Interpolation.Area when PixelReader.IsYuv(source.Format):
+                AreaYuv(source, fit, dx, dy, mirrorX, mirrorY, rgb);
+                return;
             default:
             {
                 // Area: the footprint [x0, x1) x [y0, y1) in source coordinates, partial pixels weighted.
@@ -118,6 +124,44 @@ public sealed class ScalarPreprocessor(PreprocessPlan plan) : IPreprocessor
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Area on a YUV source: the footprint's Y, Cb and Cr are averaged with integer weights
+    /// (<see cref="AreaWeights"/>), then the average is converted to RGB once. Conversion is
+    /// affine, so this equals "convert each pixel, then average" except where a pixel's RGB would
+    /// clamp at 0 or 255 (out-of-gamut YUV): there the average of the unclamped colours is taken
+    /// before clamping. libyuv's and OpenCV's compositions convert first; on camera images the two
+    /// orders differ only at saturated edges. Averaging first is what lets the fast path filter
+    /// the raw 8-bit samples and convert only tensor pixels.
+    /// </summary>
+    private void AreaYuv(scoped in ImageView source, in FitGeometry fit, int dx, int dy, bool mirrorX, bool mirrorY, Span<float> rgb)
+    {
+        int rx0 = fit.RegionX, rx1 = fit.RegionX + fit.RegionWidth - 1;
+        int ry0 = fit.RegionY, ry1 = fit.RegionY + fit.RegionHeight - 1;
+        int unitX = AreaWeights.Unit(fit.ScaleX), unitY = AreaWeights.Unit(fit.ScaleY);
+        double x0 = fit.SrcX + dx * fit.ScaleX, x1 = x0 + fit.ScaleX;
+        double y0 = fit.SrcY + dy * fit.ScaleY, y1 = y0 + fit.ScaleY;
+        long sumY = 0, sumU = 0, sumV = 0, total = 0;
+        for (int sy = (int)Math.Floor(y0); sy < y1; sy++)
+        {
+            int wy = AreaWeights.Weight(Math.Min(sy + 1, y1) - Math.Max(sy, y0), unitY);
+            if (wy == 0) continue;
+            for (int sx = (int)Math.Floor(x0); sx < x1; sx++)
+            {
+                int wx = AreaWeights.Weight(Math.Min(sx + 1, x1) - Math.Max(sx, x0), unitX);
+                if (wx == 0) continue;
+                int cx = Mirror(Math.Clamp(sx, rx0, rx1), rx0, rx1, mirrorX);
+                int cy = Mirror(Math.Clamp(sy, ry0, ry1), ry0, ry1, mirrorY);
+                PixelReader.ReadYuv(source, cx, cy, out int y, out int u, out int v);
+                sumY += wx * wy * y;
+                sumU += wx * wy * u;
+                sumV += wx * wy * v;
+                total += wx * wy;
+            }
+        }
+        float inv = 1f / total;
+        _yuv.ToRgb(sumY * inv, sumU * inv, sumV * inv, out rgb[0], out rgb[1], out rgb[2]);
     }
 
     private static int Mirror(int v, int lo, int hi, bool mirror) => mirror ? lo + hi - v : v;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -85,12 +86,17 @@ internal sealed class TensorRowWriter
             c2.AsSpan(0, count).CopyTo(floats.Slice(2 * plane + first));
             return;
         }
-        var dst = floats.Slice(first * 3, count * 3);
-        for (int x = 0, o = 0; x < count; x++, o += 3)
+        // Interleave without per-element bounds checks: one range check for the whole row.
+        ref float dst = ref MemoryMarshal.GetReference(floats.Slice(first * 3, count * 3));
+        ref float p0 = ref MemoryMarshal.GetArrayDataReference(c0);
+        ref float p1 = ref MemoryMarshal.GetArrayDataReference(c1);
+        ref float p2 = ref MemoryMarshal.GetArrayDataReference(c2);
+        for (int x = 0; x < count; x++)
         {
-            dst[o] = c0[x];
-            dst[o + 1] = c1[x];
-            dst[o + 2] = c2[x];
+            ref float o = ref Unsafe.Add(ref dst, 3 * x);
+            o = Unsafe.Add(ref p0, x);
+            Unsafe.Add(ref o, 1) = Unsafe.Add(ref p1, x);
+            Unsafe.Add(ref o, 2) = Unsafe.Add(ref p2, x);
         }
     }
 

@@ -10,7 +10,9 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// <list type="number">
 /// <item>per source size, once: the fit and per-axis tap tables (indices with crop, clamp, flip
 /// and rotation folded in; weights) — <see cref="ResizeTables"/>;</item>
-/// <item>per frame, per source row actually read: the needed column span converted once to
+/// <item>Area on YUV sources instead filters the raw samples in 16-bit integer lanes and converts
+/// only tensor pixels — <see cref="YuvBoxFilter"/>;</item>
+/// <item>otherwise per frame, per source row actually read: the needed column span converted once to
 /// planar float R, G, B — <see cref="RowConverters"/>, cached in <see cref="SourceRowCache"/>;</item>
 /// <item>per tensor row: taps gathered and blended four columns a step —
 /// <see cref="RowResamplers"/>; then normalised and stored — <see cref="TensorRowWriter"/>.</item>
@@ -57,11 +59,16 @@ public sealed class Vector128Preprocessor : IPreprocessor
 
         var fit = t.Fit;
         t.Rows.Reset();
+        YuvBoxFilter? box = null;
+        if (t.Mode == Interpolation.Area && YuvBoxFilter.Handles(source.Format))
+            box = t.Box is { } built && built.Format == source.Format ? built : t.Box = new YuvBoxFilter(t, source.Format);
+        var yuv = new RowConverters.YuvVectors(_yuv);
         for (int oy = 0; oy < fit.DstY; oy++) _rows.Pad(tensor, oy, 0, Plan.Width);
         for (int dy = 0; dy < fit.DstHeight; dy++)
         {
             int oy = fit.DstY + dy;
-            RowResamplers.Resample(t, source, dy, _yuv);
+            if (box is not null) box.Row(t, source, dy, yuv);
+            else RowResamplers.Resample(t, source, dy, _yuv);
             _rows.Pad(tensor, oy, 0, fit.DstX);
             _rows.Write(tensor, oy, fit.DstX, fit.DstWidth, t.OutR, t.OutG, t.OutB);
             _rows.Pad(tensor, oy, fit.DstX + fit.DstWidth, Plan.Width);

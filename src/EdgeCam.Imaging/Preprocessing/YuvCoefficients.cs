@@ -25,7 +25,10 @@ public readonly record struct YuvCoefficients(float YOffset, float YScale, float
     }
 
     /// <summary>One pixel, clamped to 0..255 (kept as float: the fused pass never rounds to 8 bits in between).</summary>
-    public void ToRgb(int y, int u, int v, out float r, out float g, out float b)
+    public void ToRgb(int y, int u, int v, out float r, out float g, out float b) => ToRgb((float)y, u, v, out r, out g, out b);
+
+    /// <summary>Same, for averaged (fractional) Y, Cb, Cr: area filters average YUV before converting.</summary>
+    public void ToRgb(float y, float u, float v, out float r, out float g, out float b)
     {
         float yy = (y - YOffset) * YScale, cb = u - 128, cr = v - 128;
         r = Math.Clamp(yy + Rv * cr, 0f, 255f);

@@ -57,6 +57,38 @@ public class ScalarPreprocessorTests
         Assert.Equal(new byte[] { 0, 200 }, Run(plan, grey, 8, 1, 8, PixelFormat.Grey8, out _));
     }
 
+    [Fact]
+    public void AreaOnYuvAveragesTheSamplesThenConverts()
+    {
+        // One YUYV pair, Y 0 and 255 (both outside BT.601 limited range), grey chroma, 2x1 -> 1x1.
+        // Converting first clamps to 0 and 255 and averages to 127.5; the convention averages Y to
+        // 127.5 and converts once: (127.5 - 16) * 255/219 = 129.8 -> 130.
+        byte[] yuyv = [0, 128, 255, 128];
+        var plan = U8(1, 1) with { Interpolation = Interpolation.Area };
+        var tensor = Run(plan, yuyv, 2, 1, 4, PixelFormat.Yuyv, out _);
+        Assert.Equal(new byte[] { 130, 130, 130 }, tensor);
+        // The same pixels as RGB (already clamped) average to 127.5 -> 128: the order matters only past the gamut.
+        byte[] rgb = [0, 0, 0, 255, 255, 255];
+        Assert.Equal(new byte[] { 128, 128, 128 }, Run(plan, rgb, 2, 1, 6, PixelFormat.Rgb24, out _));
+    }
+
+    [Fact]
+    public void AreaWeightsKeepAWeightedColumnSumWithin16Bits()
+    {
+        // Every footprint the reference can form, over scales from extreme upscales to the 32x tap
+        // limit: its integer weights sum to at most 256, so 255 * sum fits an unsigned 16-bit lane.
+        var rng = new Random(7);
+        for (int n = 0; n < 20000; n++)
+        {
+            double scale = n < 10000 ? rng.NextDouble() * 32 + 0.01 : rng.Next(1, 33) + rng.Next(0, 3) * 0.5;
+            double a = rng.NextDouble() * 1000, b = a + scale;
+            int unit = AreaWeights.Unit(scale), sum = 0, taps = 0;
+            for (int s = (int)Math.Floor(a); s < b; s++, taps++)
+                sum += AreaWeights.Weight(Math.Min(s + 1, b) - Math.Max(s, a), unit);
+            Assert.True(sum is > 0 and <= 256, $"scale {scale} at {a}: weights sum to {sum} over {taps} taps");
+        }
+    }
+
     [Theory]
     [InlineData(PixelFormat.Rgb24)] [InlineData(PixelFormat.Bgr24)] [InlineData(PixelFormat.Rgba32)] [InlineData(PixelFormat.Bgra32)]
     [InlineData(PixelFormat.Yuyv)] [InlineData(PixelFormat.Uyvy)] [InlineData(PixelFormat.Nv12)] [InlineData(PixelFormat.Nv21)] [InlineData(PixelFormat.I420)]

@@ -164,6 +164,9 @@ public class Vector128PreprocessorTests
     [InlineData(PixelFormat.Rgb24, 320, 240, 224, 224, TensorLayout.Nchw, ResizeMode.Letterbox)]
     [InlineData(PixelFormat.Yuyv, 200, 150, 128, 128, TensorLayout.Nhwc, ResizeMode.Stretch)]
     [InlineData(PixelFormat.Nv12, 300, 260, 224, 224, TensorLayout.Nchw, ResizeMode.CenterCrop)]
+    [InlineData(PixelFormat.Uyvy, 1280, 720, 128, 128, TensorLayout.Nhwc, ResizeMode.Stretch)]
+    [InlineData(PixelFormat.Nv21, 1920, 1080, 224, 224, TensorLayout.Nchw, ResizeMode.CenterCrop)]
+    [InlineData(PixelFormat.I420, 1280, 720, 224, 224, TensorLayout.Nchw, ResizeMode.Letterbox)]
     public void CameraSizedFramesMatchTheReference(PixelFormat format, int w, int h, int tw, int th, TensorLayout layout, ResizeMode resize)
     {
         var image = MakeImage(new Random(w * h), format, w, h, padding: 32, Content.Random);

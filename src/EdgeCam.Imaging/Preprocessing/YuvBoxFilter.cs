@@ -1,0 +1,173 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using EdgeCam.Imaging.Frames;
+
+namespace EdgeCam.Imaging.Preprocessing;
+
+/// <summary>
+/// Area filter for YUV sources that works on the raw 8-bit samples and converts only tensor
+/// pixels, the reference's convention for Area on YUV (<see cref="ScalarPreprocessor"/>,
+/// <see cref="AreaWeights"/>). Per tensor row:
+/// <list type="number">
+/// <item>vertical (<see cref="YuvRowSums"/>): the footprint's source rows are summed with their
+/// integer weights straight from the frame's bytes, sixteen bytes a step, into a 16-bit row of
+/// luma sums and a 16-bit row of interleaved chroma-pair sums;</item>
+/// <item>horizontal: each tensor column multiplies eight consecutive sums at a time by its
+/// precomputed weight vector (zero outside its footprint) in 32-bit lanes and adds the lanes;</item>
+/// <item>four columns' lane sums are gathered into one vector with in-register shuffles and the
+/// average Y, Cb, Cr of those four tensor pixels converted to RGB with the reference's operations
+/// in the reference's order.</item>
+/// </list>
+/// Integer sums are exact in any order, so results equal the reference's. Built per source size
+/// and format; allocates nothing per frame.
+/// </summary>
+internal sealed class YuvBoxFilter
+{
+    public readonly PixelFormat Format;
+    private readonly YuvRowSums _rows;
+    private readonly bool _swapChroma;       // chroma pairs stored V, U (NV21)
+    private readonly int _lumaChunks, _chromaChunks;   // weight layout: chunks of 8 per column
+    private readonly int _lumaDot, _chromaDot;         // chunks the dot products read; 0: four lanes suffice
+    private readonly int[] _lumaFirst, _chromaFirst; // per column: first luma sum / first chroma-pair sum read
+    private readonly uint[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
+    private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
+
+    public static bool Handles(PixelFormat format) => PixelReader.IsYuv(format);
+
+    public YuvBoxFilter(ResizeTables t, PixelFormat format)
+    {
+        Format = format;
+        _swapChroma = format == PixelFormat.Nv21;
+        _rows = new YuvRowSums(format, t.ColumnStart, t.ColumnCount, AreaWeights.Unit(t.Fit.ScaleY));
+        int unitX = AreaWeights.Unit(t.Fit.ScaleX);
+        var x = t.X;
+        int stride = x.Stride, count = x.Count;
+        _lumaFirst = new int[stride];
+        _chromaFirst = new int[stride];
+        _totalX = new int[stride];
+        // Footprint extent per column (indices are relative to ColumnStart, which is even).
+        int lumaSpan = 1, pairSpan = 1;
+        for (int q = 0; q < count; q++)
+        {
+            int lo = int.MaxValue, hi = int.MinValue;
+            for (int k = 0; k < x.Taps; k++)
+            {
+                if (AreaWeights.Weight(x.WeightD[k * stride + q], unitX) == 0) continue;
+                lo = Math.Min(lo, x.Index[k * stride + q]);
+                hi = Math.Max(hi, x.Index[k * stride + q]);
+            }
+            if (lo > hi) lo = hi = 0; // cannot happen (every footprint overlaps a pixel); keeps indices valid
+            _lumaFirst[q] = lo;
+            _chromaFirst[q] = lo >> 1;
+            lumaSpan = Math.Max(lumaSpan, hi - lo + 1);
+            pairSpan = Math.Max(pairSpan, (hi >> 1) - (lo >> 1) + 1);
+        }
+        _lumaChunks = (lumaSpan + 7) / 8;
+        _chromaChunks = (pairSpan + 3) / 4;
+        _lumaDot = lumaSpan <= 4 ? 0 : _lumaChunks;
+        _chromaDot = pairSpan <= 2 ? 0 : _chromaChunks;
+        _lumaWeights = new uint[stride * _lumaChunks * 8];
+        _chromaWeights = new uint[stride * _chromaChunks * 8];
+        for (int q = 0; q < stride; q++)
+        {
+            if (q >= count)
+            {
+                _totalX[q] = 1;
+                continue;
+            }
+            for (int k = 0; k < x.Taps; k++)
+            {
+                int w = AreaWeights.Weight(x.WeightD[k * stride + q], unitX);
+                if (w == 0) continue;
+                int i = x.Index[k * stride + q];
+                // Taps repeat an index where clamping meets the region's edge: their weights add.
+                _lumaWeights[q * _lumaChunks * 8 + i - _lumaFirst[q]] += (uint)w;
+                int pair = (i >> 1) - _chromaFirst[q];
+                _chromaWeights[q * _chromaChunks * 8 + 2 * pair] += (uint)w;
+                _chromaWeights[q * _chromaChunks * 8 + 2 * pair + 1] += (uint)w;
+                _totalX[q] += w;
+            }
+        }
+        // Sum buffers are read in whole chunks: room for the last column's chunks past its footprint.
+        _rows.Allocate(_lumaChunks * 8, _chromaChunks * 8);
+    }
+
+    /// <summary>Tensor row <paramref name="dy"/>'s averaged colours into t.OutR/G/B.</summary>
+    public void Row(ResizeTables t, scoped in ImageView s, int dy, in RowConverters.YuvVectors yuv)
+    {
+        var rows = Vector128.Create(_rows.Sum(t.Y, s, dy));
+        ref ushort luma = ref MemoryMarshal.GetArrayDataReference(_rows.Luma);
+        ref ushort chroma = ref MemoryMarshal.GetArrayDataReference(_rows.Chroma);
+        ref uint lw = ref MemoryMarshal.GetArrayDataReference(_lumaWeights);
+        ref uint cw = ref MemoryMarshal.GetArrayDataReference(_chromaWeights);
+        ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
+        ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
+        ref int pt = ref MemoryMarshal.GetArrayDataReference(_totalX);
+        int lc = _lumaChunks, cc = _chromaChunks, ld = _lumaDot, cd = _chromaDot;
+        // Four tensor columns a step (padding columns have zero weights and sum to 0).
+        for (int q = 0; q < _totalX.Length; q += 4)
+        {
+            var y = Lanes(
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref Unsafe.Add(ref lw, q * lc * 8), ld),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, (q + 1) * lc * 8), ld),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, (q + 2) * lc * 8), ld),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, (q + 3) * lc * 8), ld));
+            var (u, v) = PairLanes(
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref Unsafe.Add(ref cw, q * cc * 8), cd),
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, (q + 1) * cc * 8), cd),
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, (q + 2) * cc * 8), cd),
+                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, (q + 3) * cc * 8), cd));
+            if (_swapChroma) (u, v) = (v, u);
+            // The reference: inv = 1f / total, then (float)sum * inv per channel.
+            var inv = Vector128<float>.One / Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref pt, (nuint)q) * rows);
+            yuv.ToRgb(Vector128.ConvertToSingle(y.AsInt32()) * inv, Vector128.ConvertToSingle(u.AsInt32()) * inv,
+                Vector128.ConvertToSingle(v.AsInt32()) * inv, t.OutR, t.OutG, t.OutB, q);
+        }
+    }
+
+    private static Vector128<uint> LowHalf => Vector128.Create(uint.MaxValue, uint.MaxValue, 0, 0);
+
+    /// <summary>[sum of a, sum of b, sum of c, sum of d] with single-vector shuffles only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Lanes(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d)
+    {
+        var swapHalves = Vector128.Create(2u, 3, 0, 1);
+        var ab = Vector128.ConditionalSelect(LowHalf, a + Vector128.Shuffle(a, swapHalves), b + Vector128.Shuffle(b, swapHalves));
+        var cd = Vector128.ConditionalSelect(LowHalf, c + Vector128.Shuffle(c, swapHalves), d + Vector128.Shuffle(d, swapHalves));
+        ab += Vector128.Shuffle(ab, Vector128.Create(1u, 0, 3, 2)); // A A B B
+        cd += Vector128.Shuffle(cd, Vector128.Create(1u, 0, 3, 2)); // C C D D
+        var even = Vector128.Create(0u, 2, 0, 2);
+        return Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, even), Vector128.Shuffle(cd, even));
+    }
+
+    /// <summary>From four columns' chroma lanes (first, second, first, second sample of pairs):
+    /// [first-sample sums of a..d] and [second-sample sums of a..d].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector128<uint>, Vector128<uint>) PairLanes(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d)
+    {
+        var swapHalves = Vector128.Create(2u, 3, 0, 1);
+        var ab = Vector128.ConditionalSelect(LowHalf, a + Vector128.Shuffle(a, swapHalves), b + Vector128.Shuffle(b, swapHalves)); // Fa Sa Fb Sb
+        var cd = Vector128.ConditionalSelect(LowHalf, c + Vector128.Shuffle(c, swapHalves), d + Vector128.Shuffle(d, swapHalves)); // Fc Sc Fd Sd
+        var firsts = Vector128.Create(0u, 2, 0, 2);
+        var seconds = Vector128.Create(1u, 3, 1, 3);
+        return (Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, firsts), Vector128.Shuffle(cd, firsts)),
+            Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, seconds), Vector128.Shuffle(cd, seconds)));
+    }
+
+    /// <summary>Lane-wise products of a column's sums with its weights (kept widened to 32 bits),
+    /// eight sums a chunk (chunks 0: the first four only). At most 256 * 65280 per column: no overflow.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Dot(ref ushort sums, ref uint weights, int chunks)
+    {
+        if (chunks == 0) return Vector128.WidenLower(Vector128.LoadUnsafe(ref sums)) * Vector128.LoadUnsafe(ref weights);
+        var (s0, s1) = Vector128.Widen(Vector128.LoadUnsafe(ref sums));
+        var acc = s0 * Vector128.LoadUnsafe(ref weights) + s1 * Vector128.LoadUnsafe(ref weights, 4);
+        for (int c = 1; c < chunks; c++)
+        {
+            (s0, s1) = Vector128.Widen(Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)));
+            acc += s0 * Vector128.LoadUnsafe(ref weights, (nuint)(c * 8)) + s1 * Vector128.LoadUnsafe(ref weights, (nuint)(c * 8 + 4));
+        }
+        return acc;
+    }
+}

@@ -1,0 +1,317 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using EdgeCam.Imaging.Frames;
+
+namespace EdgeCam.Imaging.Preprocessing;
+
+/// <summary>
+/// The vertical half of <see cref="YuvBoxFilter"/>: for one tensor row, the weighted sum of its
+/// footprint's source rows, straight from the frame's bytes, as a 16-bit row of luma sums (one
+/// per pixel) and a 16-bit row of chroma sums (two per pixel pair, in the frame's order). 32 (then
+/// 16) source bytes a step with the sums kept in registers across all the footprint's rows, so each
+/// sum is stored once; rows of full weight are added as they are and multiplied once. YUYV/UYVY split even and odd bytes with a mask and a shift (luma and chroma
+/// fall apart by themselves); NV12/NV21 widen each plane; I420 widens its two chroma planes and
+/// interleaves them. A 4:2:0 chroma row's weight is the sum of the weights of the luma rows it
+/// serves. <see cref="AreaWeights"/> keeps every sum within 16 bits.
+/// </summary>
+internal sealed class YuvRowSums
+{
+    private readonly PixelFormat _format;
+    private readonly int _unit;
+    private readonly int _lumaStart, _lumaBytes;     // bytes of a luma (or packed) row read
+    private readonly int _chromaStart, _chromaBytes; // bytes of a chroma row read (per plane)
+    private readonly int _pixels, _pairs;
+    // Taps of the current tensor row: byte offsets into the planes and weights.
+    private readonly int[] _lumaOffsets = new int[ResizeTables.MaxAreaTaps], _lumaWeights = new int[ResizeTables.MaxAreaTaps];
+    private readonly int[] _chromaRows = new int[ResizeTables.MaxAreaTaps], _chromaWeights = new int[ResizeTables.MaxAreaTaps];
+    private readonly int[] _offsets1 = new int[ResizeTables.MaxAreaTaps], _offsets2 = new int[ResizeTables.MaxAreaTaps];
+
+    public ushort[] Luma { get; private set; } = [];
+    public ushort[] Chroma { get; private set; } = [];
+
+    /// <param name="columnStart">First source column (even).</param>
+    public YuvRowSums(PixelFormat format, int columnStart, int columnCount, int unit)
+    {
+        _format = format;
+        _unit = unit;
+        _pairs = (columnCount + 1) >> 1;
+        switch (format)
+        {
+            case PixelFormat.Yuyv or PixelFormat.Uyvy:
+                (_lumaStart, _lumaBytes, _pixels) = (2 * columnStart, 4 * _pairs, 2 * _pairs);
+                break;
+            case PixelFormat.Nv12 or PixelFormat.Nv21:
+                (_lumaStart, _lumaBytes, _pixels) = (columnStart, columnCount, columnCount);
+                (_chromaStart, _chromaBytes) = (columnStart, 2 * _pairs);
+                break;
+            default:
+                (_lumaStart, _lumaBytes, _pixels) = (columnStart, columnCount, columnCount);
+                (_chromaStart, _chromaBytes) = (columnStart >> 1, _pairs);
+                break;
+        }
+    }
+
+    /// <summary>Allocates the sum rows, with room for whole-chunk reads past the last sum (kept zero).</summary>
+    public void Allocate(int lumaPadding, int chromaPadding)
+    {
+        Luma = new ushort[_pixels + lumaPadding];
+        Chroma = new ushort[2 * _pairs + chromaPadding];
+    }
+
+    /// <summary>Sums tensor row <paramref name="dy"/>'s source rows; returns their total weight.</summary>
+    public int Sum(AxisTaps y, scoped in ImageView s, int dy)
+    {
+        int n = 0, m = 0, total = 0;
+        for (int j = 0; j < y.Taps; j++)
+        {
+            int w = AreaWeights.Weight(y.WeightD[j * y.Stride + dy], _unit);
+            if (w == 0) continue;
+            int sy = y.Index[j * y.Stride + dy];
+            _lumaOffsets[n] = sy * s.Stride0 + _lumaStart;
+            _ = s.Plane0.Slice(_lumaOffsets[n], _lumaBytes); // bounds, once per row: the kernels load unchecked
+            _lumaWeights[n++] = w;
+            total += w;
+            // Taps are consecutive rows, so rows sharing a chroma row are neighbours.
+            if (m > 0 && _chromaRows[m - 1] == sy >> 1) _chromaWeights[m - 1] += w;
+            else
+            {
+                _chromaRows[m] = sy >> 1;
+                _chromaWeights[m++] = w;
+            }
+        }
+        // Rows of full weight (the footprint's inside) are summed without multiplying, then the
+        // sum is multiplied once; 16-bit lanes wrap, but the final sum fits, so it is exact.
+        int nf = FullFirst(_lumaOffsets, _lumaWeights, n, _unit);
+        int mf = FullFirst(_chromaRows, _chromaWeights, m, _unit);
+        var luma = new Taps(_lumaOffsets, _lumaWeights, nf, n, _unit);
+        switch (_format)
+        {
+            case PixelFormat.Yuyv:
+                Packed(s.Plane0, luma, _lumaBytes, Luma, Chroma);
+                break;
+            case PixelFormat.Uyvy:
+                Packed(s.Plane0, luma, _lumaBytes, Chroma, Luma);
+                break;
+            case PixelFormat.Nv12 or PixelFormat.Nv21:
+                Widen(s.Plane0, luma, _lumaBytes, Luma);
+                for (int j = 0; j < m; j++)
+                {
+                    _offsets1[j] = _chromaRows[j] * s.Stride1 + _chromaStart;
+                    _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
+                }
+                Widen(s.Plane1, new Taps(_offsets1, _chromaWeights, mf, m, _unit), _chromaBytes, Chroma);
+                break;
+            default:
+                Widen(s.Plane0, luma, _lumaBytes, Luma);
+                for (int j = 0; j < m; j++)
+                {
+                    _offsets1[j] = _chromaRows[j] * s.Stride1 + _chromaStart;
+                    _offsets2[j] = _chromaRows[j] * s.Stride2 + _chromaStart;
+                    _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
+                    _ = s.Plane2.Slice(_offsets2[j], _chromaBytes);
+                }
+                Zip(s.Plane1, s.Plane2, new Taps(_offsets1, _chromaWeights, mf, m, _unit), _offsets2, _chromaBytes, Chroma);
+                break;
+        }
+        return total;
+    }
+
+    // Moves taps of weight `unit` to the front (sums do not depend on order); returns their count.
+    private static int FullFirst(int[] keys, int[] weights, int n, int unit)
+    {
+        int f = 0;
+        for (int j = 0; j < n; j++)
+        {
+            if (weights[j] != unit) continue;
+            (keys[j], keys[f]) = (keys[f], keys[j]);
+            (weights[j], weights[f]) = (weights[f], weights[j]);
+            f++;
+        }
+        return f;
+    }
+
+    /// <summary>One tensor row's source rows: byte offsets, weights; the first <see cref="Full"/> have weight <see cref="Unit"/>.</summary>
+    private readonly ref struct Taps(int[] offsets, int[] weights, int full, int count, int unit)
+    {
+        public readonly ref int Offset = ref MemoryMarshal.GetArrayDataReference(offsets);
+        public readonly ref int Weight = ref MemoryMarshal.GetArrayDataReference(weights);
+        public readonly int Full = full, Count = count;
+        public readonly ushort Unit = (ushort)unit;
+        public int ScalarSum(ReadOnlySpan<byte> plane, int at)
+        {
+            int a = 0;
+            for (int j = 0; j < Count; j++) a += Unsafe.Add(ref Unsafe.AsRef(in Weight), j) * plane[Unsafe.Add(ref Unsafe.AsRef(in Offset), j) + at];
+            return a;
+        }
+    }
+
+    // Packed 4:2:2: even bytes into one row of sums, odd bytes into the other.
+    private static void Packed(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] even, ushort[] odd)
+    {
+        ref byte p = ref MemoryMarshal.GetReference(plane);
+        ref ushort pe = ref MemoryMarshal.GetArrayDataReference(even);
+        ref ushort po = ref MemoryMarshal.GetArrayDataReference(odd);
+        ref int offsets = ref Unsafe.AsRef(in taps.Offset);
+        ref int weights = ref Unsafe.AsRef(in taps.Weight);
+        var low = Vector128.Create((ushort)0xFF);
+        var unit = Vector128.Create(taps.Unit);
+        int i = 0;
+        // Two vectors a step: the per-row loop overhead is shared by 32 bytes.
+        for (; i + 32 <= bytes; i += 32)
+        {
+            Vector128<ushort> e = default, o = default, ew = default, ow = default;
+            Vector128<ushort> e2 = default, o2 = default, ew2 = default, ow2 = default;
+            int j = 0;
+            for (; j < taps.Full; j++)
+            {
+                ref byte row = ref Unsafe.Add(ref p, Unsafe.Add(ref offsets, j) + i);
+                var v = Vector128.LoadUnsafe(ref row).AsUInt16();
+                var v2 = Vector128.LoadUnsafe(ref row, 16).AsUInt16();
+                e += v & low;
+                o += v >> 8;
+                e2 += v2 & low;
+                o2 += v2 >> 8;
+            }
+            for (; j < taps.Count; j++)
+            {
+                ref byte row = ref Unsafe.Add(ref p, Unsafe.Add(ref offsets, j) + i);
+                var v = Vector128.LoadUnsafe(ref row).AsUInt16();
+                var v2 = Vector128.LoadUnsafe(ref row, 16).AsUInt16();
+                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                ew += (v & low) * w;
+                ow += (v >> 8) * w;
+                ew2 += (v2 & low) * w;
+                ow2 += (v2 >> 8) * w;
+            }
+            (e * unit + ew).StoreUnsafe(ref pe, (nuint)(i >> 1));
+            (o * unit + ow).StoreUnsafe(ref po, (nuint)(i >> 1));
+            (e2 * unit + ew2).StoreUnsafe(ref pe, (nuint)((i >> 1) + 8));
+            (o2 * unit + ow2).StoreUnsafe(ref po, (nuint)((i >> 1) + 8));
+        }
+        for (; i + 16 <= bytes; i += 16)
+        {
+            Vector128<ushort> e = default, o = default, ew = default, ow = default;
+            int j = 0;
+            for (; j < taps.Full; j++)
+            {
+                var v = Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)).AsUInt16();
+                e += v & low;
+                o += v >> 8;
+            }
+            for (; j < taps.Count; j++)
+            {
+                var v = Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)).AsUInt16();
+                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                ew += (v & low) * w;
+                ow += (v >> 8) * w;
+            }
+            (e * unit + ew).StoreUnsafe(ref pe, (nuint)(i >> 1));
+            (o * unit + ow).StoreUnsafe(ref po, (nuint)(i >> 1));
+        }
+        for (; i < bytes; i += 2)
+        {
+            even[i >> 1] = (ushort)taps.ScalarSum(plane, i);
+            odd[i >> 1] = (ushort)taps.ScalarSum(plane, i + 1);
+        }
+    }
+
+    // One plane, byte for byte.
+    private static void Widen(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] dst)
+    {
+        ref byte p = ref MemoryMarshal.GetReference(plane);
+        ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
+        ref int offsets = ref Unsafe.AsRef(in taps.Offset);
+        ref int weights = ref Unsafe.AsRef(in taps.Weight);
+        var unit = Vector128.Create(taps.Unit);
+        int i = 0;
+        for (; i + 32 <= bytes; i += 32)
+        {
+            Vector128<ushort> a0 = default, a1 = default, w0 = default, w1 = default;
+            Vector128<ushort> a2 = default, a3 = default, w2 = default, w3 = default;
+            int j = 0;
+            for (; j < taps.Full; j++)
+            {
+                ref byte row = ref Unsafe.Add(ref p, Unsafe.Add(ref offsets, j) + i);
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref row));
+                var (lo2, hi2) = Vector128.Widen(Vector128.LoadUnsafe(ref row, 16));
+                a0 += lo;
+                a1 += hi;
+                a2 += lo2;
+                a3 += hi2;
+            }
+            for (; j < taps.Count; j++)
+            {
+                ref byte row = ref Unsafe.Add(ref p, Unsafe.Add(ref offsets, j) + i);
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref row));
+                var (lo2, hi2) = Vector128.Widen(Vector128.LoadUnsafe(ref row, 16));
+                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                w0 += lo * w;
+                w1 += hi * w;
+                w2 += lo2 * w;
+                w3 += hi2 * w;
+            }
+            (a0 * unit + w0).StoreUnsafe(ref pd, (nuint)i);
+            (a1 * unit + w1).StoreUnsafe(ref pd, (nuint)(i + 8));
+            (a2 * unit + w2).StoreUnsafe(ref pd, (nuint)(i + 16));
+            (a3 * unit + w3).StoreUnsafe(ref pd, (nuint)(i + 24));
+        }
+        for (; i + 16 <= bytes; i += 16)
+        {
+            Vector128<ushort> a0 = default, a1 = default, w0 = default, w1 = default;
+            int j = 0;
+            for (; j < taps.Full; j++)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)));
+                a0 += lo;
+                a1 += hi;
+            }
+            for (; j < taps.Count; j++)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)));
+                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                w0 += lo * w;
+                w1 += hi * w;
+            }
+            (a0 * unit + w0).StoreUnsafe(ref pd, (nuint)i);
+            (a1 * unit + w1).StoreUnsafe(ref pd, (nuint)(i + 8));
+        }
+        for (; i < bytes; i++) dst[i] = (ushort)taps.ScalarSum(plane, i);
+    }
+
+    // Two chroma planes (I420) into interleaved pairs: dst[2k] from the first, dst[2k + 1] from the
+    // second (same rows and weights, offsets2 into the second plane).
+    private static void Zip(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second, in Taps taps, int[] offsets2, int bytes, ushort[] dst)
+    {
+        ref byte p1 = ref MemoryMarshal.GetReference(first);
+        ref byte p2 = ref MemoryMarshal.GetReference(second);
+        ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
+        int i = 0;
+        for (; i + 16 <= bytes; i += 16)
+        {
+            Vector128<ushort> a0 = default, a1 = default, b0 = default, b1 = default;
+            for (int j = 0; j < taps.Count; j++)
+            {
+                var w = Vector128.Create((ushort)Unsafe.Add(ref Unsafe.AsRef(in taps.Weight), j));
+                var (alo, ahi) = Vector128.Widen(Vector128.LoadUnsafe(ref p1, (nuint)(Unsafe.Add(ref Unsafe.AsRef(in taps.Offset), j) + i)));
+                var (blo, bhi) = Vector128.Widen(Vector128.LoadUnsafe(ref p2, (nuint)(offsets2[j] + i)));
+                a0 += alo * w;
+                a1 += ahi * w;
+                b0 += blo * w;
+                b1 += bhi * w;
+            }
+            // a | b << 16 in 32-bit lanes is the pair (a, b) in 16-bit lanes.
+            (Vector128.WidenLower(a0) | Vector128.WidenLower(b0) << 16).AsUInt16().StoreUnsafe(ref pd, (nuint)(2 * i));
+            (Vector128.WidenUpper(a0) | Vector128.WidenUpper(b0) << 16).AsUInt16().StoreUnsafe(ref pd, (nuint)(2 * i + 8));
+            (Vector128.WidenLower(a1) | Vector128.WidenLower(b1) << 16).AsUInt16().StoreUnsafe(ref pd, (nuint)(2 * i + 16));
+            (Vector128.WidenUpper(a1) | Vector128.WidenUpper(b1) << 16).AsUInt16().StoreUnsafe(ref pd, (nuint)(2 * i + 24));
+        }
+        for (; i < bytes; i++)
+        {
+            dst[2 * i] = (ushort)taps.ScalarSum(first, i);
+            int b = 0;
+            for (int j = 0; j < taps.Count; j++) b += Unsafe.Add(ref Unsafe.AsRef(in taps.Weight), j) * second[offsets2[j] + i];
+            dst[2 * i + 1] = (ushort)b;
+        }
+    }
+}
