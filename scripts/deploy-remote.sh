@@ -148,6 +148,10 @@ case "$step" in
   prune)
     keep=${1:?keep}
     current=$(current_release)
+    # Uploads cut off by an interrupted deploy (never named, never current).
+    for partial in "$releases"/.*.partial; do
+      [ ! -d "$partial" ] || { as_owner rm -rf "$partial"; echo "removed $(basename "$partial") (an interrupted upload)"; }
+    done
     # Release names start with a UTC timestamp, so name order is age order (oldest first).
     count=$(ls -1 "$releases" | grep -vc '^\.' || true)
     ls -1 "$releases" | grep -v '^\.' | sort | while read -r name; do

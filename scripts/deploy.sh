@@ -139,6 +139,8 @@ print(f"{bundle}: {manifest.get('name')} {manifest.get('version')}", file=sys.st
 PY
 fi
 cp "$config" "$stage/config.json"
+cp "$REPO/README.md" "$stage/README.md" # the unit's Documentation=
+
 ready_url=$(python3 "$REPO/scripts/deploy-config.py" "$stage/config.json" "$stage" 2>"$work/config.err") \
   || fail "$(sed "s|$stage/config.json|$config|g" "$work/config.err")"
 [ -n "$label" ] || label=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo manual)

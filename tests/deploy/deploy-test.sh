@@ -23,7 +23,9 @@ work=$(mktemp -d /tmp/edgecam-deploy-test.XXXXXX)
 prefix="$work/device/opt/edgecam"
 passed=0; failed=0
 pass() { passed=$((passed + 1)); echo "deploy: PASS $*"; }
-fail() { failed=$((failed + 1)); echo "deploy: FAIL $*"; }
+# A failed check shows the output of the deploy.sh run it was about.
+last_log=""
+fail() { failed=$((failed + 1)); echo "deploy: FAIL $*"; [ -z "$last_log" ] || sed 's/^/    /' "$last_log"; }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 cleanup() {
   EDGECAM_PREFIX=$prefix sh "$REPO/tests/deploy/service-stub.sh" stop 2>/dev/null
@@ -85,7 +87,7 @@ deploy() {
     --prefix "$prefix" --artifacts "$ART" --restart-command "sh $REPO/tests/deploy/service-stub.sh restart" \
     --logs-command "sh $REPO/tests/deploy/service-stub.sh logs" "$@" >"$work/$out.out" 2>"$work/$out.log"
   rc=$?
-  sed 's/^/    /' "$work/$out.log"
+  last_log="$work/$out.log"
 }
 current() { readlink "$prefix/current"; }
 readyz() { curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$http_port/readyz"; }
@@ -97,7 +99,7 @@ releases() { ls "$prefix/releases" | grep -v '^\.' | paste -sd ' '; }
 closed_port=$(free_port)
 bash "$REPO/scripts/deploy.sh" 127.0.0.1 --port "$closed_port" --identity "$work/ssh/client_key" --config "$work/good/config.json" \
   --model "$MODEL" --prefix "$prefix" --artifacts "$ART" >/dev/null 2>"$work/closed.log"
-rc=$?
+rc=$? last_log="$work/closed.log"
 check "an unreachable host fails with exit 1 and an error naming the step and host ($(tail -n 1 "$work/closed.log"))" \
   sh -c "[ $rc -eq 1 ] && tail -n 1 '$work/closed.log' | grep -q 'error: \[connect\] 127.0.0.1: .*Connection refused'"
 
@@ -147,6 +149,7 @@ if [ $rc -eq 3 ] && [ "$(current)" = "releases/$r1" ] && [ "$(readyz)" = 200 ] &
 else
   fail "rollback: exit $rc, current '$(current)', /readyz $(readyz), service binary '$(service_binary)' pid $(service_pid) (was $pid1), releases '$(releases)'"
 fi
+sed 's/^/    /' "$work/broken.log"
 check "the rollback error names the step, host, release and reason: $(grep 'error:' "$work/broken.log" | tail -n 1 | cut -c1-160)..." \
   grep -Eq "error: \[ready\] 127.0.0.1: release [0-9TZ]+-broken did not become ready: not ready within 8 s: nothing answered at http://127.0.0.1:$http_port; rolled back to $r1, which is ready" "$work/broken.log"
 check "the service's own error (the corrupt model) is shown from the device's log of that start" \
@@ -164,10 +167,12 @@ r3=$(cat "$work/bundle.out")
 check "a model bundle deploys and becomes ready (current -> releases/$r3, model/model.onnx from the bundle)" \
   sh -c "[ $rc -eq 0 ] && [ '$(current)' = 'releases/$r3' ] && [ '$(readyz)' = 200 ] && [ '$(service_binary)' = '$prefix/releases/$r3/edgecam' ] \
     && cmp -s '$prefix/releases/$r3/model/model.onnx' '$MODEL' && [ -f '$prefix/releases/$r3/model/model.card.json' ]"
+mkdir "$prefix/releases/.20261201T000000Z-cut.partial" # as an interrupted upload leaves it
 deploy last --config "$work/good/config.json" --model "$MODEL" --label last --keep 2 --ready-timeout 30
 r4=$(cat "$work/last.out")
-check "with --keep 2 the oldest release is pruned: releases '$(releases)' = '$r3 $r4', current -> $r4" \
-  sh -c "[ $rc -eq 0 ] && [ '$(releases)' = '$r3 $r4' ] && [ '$(current)' = 'releases/$r4' ] && [ '$(readyz)' = 200 ]"
+check "with --keep 2 the oldest release and an interrupted upload are pruned: releases '$(releases)' = '$r3 $r4', current -> $r4" \
+  sh -c "[ $rc -eq 0 ] && [ '$(releases)' = '$r3 $r4' ] && [ '$(current)' = 'releases/$r4' ] && [ '$(readyz)' = 200 ] \
+    && [ ! -e '$prefix/releases/.20261201T000000Z-cut.partial' ]"
 
 echo "deploy: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
