@@ -152,12 +152,15 @@ case "$step" in
     for partial in "$releases"/.*.partial; do
       [ ! -d "$partial" ] || { as_owner rm -rf "$partial"; echo "removed $(basename "$partial") (an interrupted upload)"; }
     done
-    # Release names start with a UTC timestamp, so name order is age order (oldest first).
-    count=$(ls -1 "$releases" | grep -vc '^\.' || true)
-    ls -1 "$releases" | grep -v '^\.' | sort | while read -r name; do
+    # Release names start with a UTC timestamp, so the glob's order is age order (oldest first).
+    set -- "$releases"/*
+    [ -d "$1" ] || exit 0
+    count=$#
+    for path in "$@"; do
       [ "$count" -gt "$keep" ] || break
+      name=$(basename "$path")
       [ "$name" != "$current" ] || continue
-      as_owner rm -rf "${releases:?}/$name"
+      as_owner rm -rf "$path"
       echo "removed $name"
       count=$((count - 1))
     done

@@ -31,7 +31,8 @@ where and how:
   --port N, --identity FILE, --known-hosts FILE (pins host keys), --ssh-option OPT (ssh -o, repeatable)
   --arch ARCH            x86_64 or aarch64 (default: `uname -m` on the device)
   --artifacts DIR        deploy edgecam and libonnxruntime.so.1 from DIR instead of publishing
-  --no-publish           deploy artifacts/edgecam/RID/ as it is
+  --no-publish           deploy artifacts/edgecam/RID/ as it is (by default it is published again
+                         when a file under src/ is newer than it)
   --restart-command CMD  run on the device (sh -c, with EDGECAM_PREFIX and EDGECAM_RELEASE set) to
                          restart the service; default: install the release's unit, `systemctl restart
                          edgecam` (sudo -n when not root)
@@ -39,6 +40,7 @@ where and how:
   --ready-timeout SECS   how long to wait for /readyz 200 (default 60)
   --keep N               releases kept on the device, the current one included (default 3, at least 2)
 
+prints the release's name on stdout when it is deployed and ready.
 exit codes: 0 deployed and ready; 1 failed before the switch (the device is unchanged); 2 bad command
 line; 3 not ready, rolled back to the previous release, which is ready; 4 not ready and the rollback
 failed too (or there was no previous release): the device needs attention.
@@ -169,9 +171,15 @@ log "$HOST: connect: $device_arch ($rid), current release: ${previous:-none}"
 # --- publish: the NativeAOT binary for that architecture
 if [ -z "$artifacts" ]; then
   artifacts="$ARTIFACTS/edgecam/$rid"
-  if [ "$publish" -eq 1 ]; then
-    step publish "NativeAOT edgecam for $rid"
+  # Publishing takes minutes; a binary newer than every source file is up to date.
+  newer_source=""
+  [ ! -f "$artifacts/edgecam" ] || newer_source=$(find "$REPO/src" "$REPO/Directory.Build.props" -type f -newer "$artifacts/edgecam" \
+    ! -path '*/bin/*' ! -path '*/obj/*' -print -quit)
+  if [ "$publish" -eq 1 ] && { [ ! -f "$artifacts/edgecam" ] || [ -n "$newer_source" ]; }; then
+    step publish "NativeAOT edgecam for $rid${newer_source:+ (${newer_source#"$REPO"/} changed)}"
     RID=$rid bash "$REPO/scripts/publish.sh" || fail "scripts/publish.sh failed for $rid"
+  elif [ "$publish" -eq 1 ]; then
+    step publish "$artifacts/edgecam is newer than the sources; not publishing again"
   fi
 fi
 step binaries "edgecam and libonnxruntime.so.1 from $artifacts"

@@ -174,5 +174,14 @@ check "with --keep 2 the oldest release and an interrupted upload are pruned: re
   sh -c "[ $rc -eq 0 ] && [ '$(releases)' = '$r3 $r4' ] && [ '$(current)' = 'releases/$r4' ] && [ '$(readyz)' = 200 ] \
     && [ ! -e '$prefix/releases/.20261201T000000Z-cut.partial' ]"
 
+
+# --- readiness must come from the restarted process: a restart command that restarts nothing
+# leaves the old edgecam answering /readyz 200, which must not count for the new release
+pid4=$(service_pid)
+deploy noop --config "$work/good/config.json" --model "$MODEL" --label noop --restart-command true --ready-timeout 3
+check "a restart that restarts nothing is not taken for readiness (exit 4: neither release proven ready; current -> $r4 again, its process untouched)" \
+  sh -c "[ $rc -eq 4 ] && grep -q 'answers 200, but from a process started before the restart' '$work/noop.log' \
+    && [ '$(current)' = 'releases/$r4' ] && [ '$(service_pid)' = '$pid4' ] && [ '$(service_binary)' = '$prefix/releases/$r4/edgecam' ]"
+
 echo "deploy: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
