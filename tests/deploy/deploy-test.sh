@@ -28,7 +28,7 @@ last_log=""
 fail() { failed=$((failed + 1)); echo "deploy: FAIL $*"; [ -z "$last_log" ] || sed 's/^/    /' "$last_log"; }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 cleanup() {
-  EDGECAM_PREFIX=$prefix sh "$REPO/tests/deploy/service-stub.sh" stop 2>/dev/null
+  for p in "$prefix" "${prefix2:-}"; do [ -z "$p" ] || EDGECAM_PREFIX=$p sh "$REPO/tests/deploy/service-stub.sh" stop 2>/dev/null; done
   [ -f "$work/ssh/sshd.pid" ] && kill "$(cat "$work/ssh/sshd.pid")" 2>/dev/null
   rm -rf "$work"
 }
@@ -174,6 +174,23 @@ check "with --keep 2 the oldest release and an interrupted upload are pruned: re
   sh -c "[ $rc -eq 0 ] && [ '$(releases)' = '$r3 $r4' ] && [ '$(current)' = 'releases/$r4' ] && [ '$(readyz)' = 200 ] \
     && [ ! -e '$prefix/releases/.20261201T000000Z-cut.partial' ]"
 
+
+# --- a first deploy that never becomes ready leaves no `current` behind; a hand-made `current`
+# directory is refused (a second device: its own prefix and API port)
+prefix2="$work/device2/opt/edgecam"
+main_port=$http_port http_port=$(free_port)
+make_config "$work/good/device2.json" model/face_detection_front_128x128.onnx
+http_port=$main_port
+deploy first-broken --config "$work/good/device2.json" --model "$work/broken/face_detection_front_128x128.onnx" \
+  --prefix "$prefix2" --label broken --ready-timeout 3
+check "a first release that never becomes ready: exit 4, no previous release named, current and the release removed" \
+  sh -c "[ $rc -eq 4 ] && grep -q 'there is no previous release to go back to' '$work/first-broken.log' \
+    && [ ! -e '$prefix2/current' ] && [ -z \"\$(ls '$prefix2/releases')\" ]"
+mkdir -p "$prefix2/current"
+deploy by-hand --config "$work/good/device2.json" --model "$MODEL" --prefix "$prefix2"
+check "a current directory installed by hand is refused before the upload (exit 1, says what to do)" \
+  sh -c "[ $rc -eq 1 ] && grep -q 'error: \[connect\] 127.0.0.1: $prefix2/current is a directory, not a release symlink; move it' '$work/by-hand.log' \
+    && [ -z \"\$(ls '$prefix2/releases')\" ]"
 
 # --- readiness must come from the restarted process: a restart command that restarts nothing
 # leaves the old edgecam answering /readyz 200, which must not count for the new release
