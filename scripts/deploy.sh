@@ -127,16 +127,19 @@ if [ -n "$model" ]; then
   # Named as the program looks for it: MODEL.card.json beside the model.
   [ ! -f "$card" ] || cp "$card" "$stage/model/${model_name%.*}.card.json"
 elif [ -n "$bundle" ]; then
-  python3 - "$bundle" "$stage/model" <<'PY' || fail "$bundle: not a usable model bundle"
+  python3 - "$bundle" "$stage/model" 2>"$work/bundle.err" <<'PY' || fail "$(tail -n 1 "$work/bundle.err")"
 import json, sys, zipfile
 bundle, into = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(bundle) as z:
-    manifest = json.loads(z.read("bundle.json"))
-    for entry in ("bundle.json", manifest.get("model", "model.onnx"), manifest.get("card", "model.card.json")):
-        if "/" in entry or entry.startswith("."):
-            sys.exit(f"{bundle}: entry name {entry!r} is not a plain file name")
-        with open(f"{into}/{entry}", "wb") as f:
-            f.write(z.read(entry))
+try:
+    with zipfile.ZipFile(bundle) as z:
+        manifest = json.loads(z.read("bundle.json"))
+        for entry in ("bundle.json", manifest.get("model", "model.onnx"), manifest.get("card", "model.card.json")):
+            if "/" in entry or entry.startswith("."):
+                sys.exit(f"{bundle}: bundle.json names {entry!r}, not a plain file name")
+            with open(f"{into}/{entry}", "wb") as f:
+                f.write(z.read(entry))
+except (OSError, zipfile.BadZipFile, KeyError, ValueError) as e:
+    sys.exit(f"{bundle}: not a usable model bundle: {e}")
 print(f"{bundle}: {manifest.get('name')} {manifest.get('version')}", file=sys.stderr)
 PY
 fi
@@ -161,12 +164,18 @@ remote check "$prefix" > "$work/check.out" || fail "$(remote_error)"
 device_arch=$(sed -n 's/^arch //p' "$work/check.out")
 previous=$(sed -n 's/^current //p' "$work/check.out")
 arch=${arch:-$device_arch}
-case "$arch" in
-  x86_64|amd64|linux-x64) rid=linux-x64 elf_machine=3e ;;
-  aarch64|arm64|linux-arm64) rid=linux-arm64 elf_machine=b7 ;;
+normalise_arch() {
+  case "$1" in x86_64|amd64|linux-x64) echo linux-x64 ;; aarch64|arm64|linux-arm64) echo linux-arm64 ;; *) echo "$1" ;; esac
+}
+rid=$(normalise_arch "$arch")
+case "$rid" in
+  linux-x64) elf_machine=3e ;;
+  linux-arm64) elf_machine=b7 ;;
   *) fail "architecture '$arch' is not supported (x86_64 and aarch64 are)" ;;
 esac
 log "$HOST: connect: $device_arch ($rid), current release: ${previous:-none}"
+[ "$arch" = "$device_arch" ] || [ "$(normalise_arch "$arch")" = "$(normalise_arch "$device_arch")" ] \
+  || log "warning: --arch $arch, but $HOST reports $device_arch"
 
 # --- publish: the NativeAOT binary for that architecture
 if [ -z "$artifacts" ]; then
