@@ -1,7 +1,8 @@
 #!/bin/sh
 # The device side of scripts/deploy.sh: deploy.sh sends this file over SSH for each step
 # (`ssh HOST sh -s -- STEP PREFIX ARGS... < deploy-remote.sh`), so nothing has to be installed on
-# the device beyond sh, tar, gzip, sha256sum, curl and coreutils. POSIX sh (dash, busybox ash).
+# the device beyond sh, tar, gzip, curl and GNU coreutils (`mv -T`, `sha256sum -c --strict`), as
+# Debian and Raspberry Pi OS have them. POSIX sh (dash).
 #
 # Layout under PREFIX: releases/NAME/ (one directory per deploy, never changed once complete) and
 # `current`, a relative symlink to releases/NAME that is only ever replaced atomically (a new
