@@ -2,7 +2,8 @@
 # README command 2: set up and run the whole test suite: unit and integration tests against the
 # real ONNX Runtime library, real models and real photos; the preprocessing tests again with
 # hardware intrinsics off; then the NativeAOT binary itself on the demo, `detect` and its HTTP API;
-# then the systemd unit (verify, exposure score, system-call filter).
+# then the systemd unit (verify, exposure score, system-call filter); then scripts/deploy.sh against
+# a real sshd on 127.0.0.1, rollback included.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -61,6 +62,10 @@ count_stage service "$ARTIFACTS/service-results.txt"
 log "power loss during model updates (SIGKILL at random points, the AOT binary)"
 bash "$REPO/tests/updates/power-loss.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" 200 | tee "$ARTIFACTS/power-loss-results.txt" || true
 count_stage power-loss "$ARTIFACTS/power-loss-results.txt"
+
+log "deployment over SSH (a real sshd on 127.0.0.1; a release that never becomes ready is rolled back)"
+bash "$REPO/tests/deploy/deploy-test.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" | tee "$ARTIFACTS/deploy-results.txt" || true
+count_stage deploy "$ARTIFACTS/deploy-results.txt"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
