@@ -54,23 +54,35 @@ public sealed class OutputBank(IReadOnlyList<NamedOutput> outputs, ILogger? log 
 public static class GpioChipLocator
 {
     /// <summary>
-    /// "simulated" gives the simulated chip; "auto" gives the simulated chip when the machine has no
-    /// /dev/gpiochip*. Kernel chips (by path, name or label) arrive with the character-device
-    /// driver; until then a named real chip is an error that says so.
+    /// "simulated" gives the simulated chip; "auto" gives the first /dev/gpiochip*, or the simulated
+    /// chip when the machine has none; anything else is a chip path (/dev/gpiochipN) or a chip's
+    /// name or label among /dev/gpiochip*.
     /// </summary>
     public static IGpioChip Open(string spec, ILogger? log, int simulatedLines = 32)
     {
-        bool hasKernelChips = Directory.Exists("/dev") && Directory.EnumerateFiles("/dev", "gpiochip*").Any();
-        if (spec == "simulated" || (spec == "auto" && !hasKernelChips))
+        var paths = KernelGpioChip.ChipPaths().ToList();
+        if (spec == "simulated" || (spec == "auto" && paths.Count == 0))
         {
             log?.LogInformation("no /dev/gpiochip* in use: outputs go to a simulated chip that logs every change");
             return new SimulatedGpioChip(simulatedLines, log: log);
         }
-        if (spec == "auto")
+        if (spec == "auto") return Opened(KernelGpioChip.Open(paths[0]), log);
+        if (spec.StartsWith('/')) return Opened(KernelGpioChip.Open(spec), log);
+        var seen = new List<string>();
+        foreach (var path in paths)
         {
-            log?.LogWarning("this build drives simulated GPIO only; the machine's /dev/gpiochip* are left alone");
-            return new SimulatedGpioChip(simulatedLines, log: log);
+            var chip = KernelGpioChip.Open(path);
+            if (chip.Name == spec || chip.Label == spec) return Opened(chip, log);
+            seen.Add($"{chip.Name} \"{chip.Label}\"");
+            chip.Dispose();
         }
-        throw new GpioException($"GPIO chip \"{spec}\": kernel GPIO chips are not supported by this build yet; use \"auto\" or \"simulated\"");
+        throw new GpioException($"GPIO chip \"{spec}\": no chip with that name or label" +
+            (seen.Count > 0 ? $" (found {string.Join(", ", seen)})" : " (the machine has no /dev/gpiochip*)"));
+    }
+
+    private static IGpioChip Opened(KernelGpioChip chip, ILogger? log)
+    {
+        log?.LogInformation("GPIO chip {Path}: {Name} \"{Label}\", {Lines} lines", chip.Path, chip.Name, chip.Label, chip.LineCount);
+        return chip;
     }
 }
