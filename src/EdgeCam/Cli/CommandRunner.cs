@@ -40,6 +40,8 @@ public static class CommandRunner
         ModelCardException m => (ExitCodes.Model, m.Message),
         ImageDecodeException d => (ExitCodes.Input, d.Message),
         GpioException g => (ExitCodes.Device, g.Message),
+        EdgeCam.Devices.Video.V4l2Exception v => (ExitCodes.Device, v.Message),
+        EdgeCam.Devices.Sensors.SensorException se => (ExitCodes.Device, se.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         _ => (ExitCodes.Internal, $"internal error: {e.GetType().Name}: {e.Message}"),
     };
