@@ -15,7 +15,7 @@ public sealed class EdgeCamConfig
 
 public sealed class SourceConfig
 {
-    /// <summary>"image", "directory" or "synthetic".</summary>
+    /// <summary>"image", "directory", "synthetic" or "camera" (V4L2).</summary>
     public string Kind { get; set; } = "directory";
     /// <summary>An image file or a directory of images.</summary>
     public string? Path { get; set; }
@@ -31,6 +31,11 @@ public sealed class SourceConfig
     public string Format { get; set; } = "yuyv";
     /// <summary>Synthetic: frames to produce; 0 = endless.</summary>
     public long Frames { get; set; } = 300;
+    /// <summary>Camera: a V4L2 device path (/dev/video0) or its card, bus or driver name. Width, height and
+    /// format are what is asked for; the nearest the device offers is taken.</summary>
+    public string? Device { get; set; }
+    /// <summary>Camera: no frame for this long counts as a stall: the device is closed and reopened.</summary>
+    public int StallMs { get; set; } = 3000;
     /// <summary>Largest total size of decoded images a directory source may hold in memory.</summary>
     public int MaxDecodedMegabytes { get; set; } = 256;
 }

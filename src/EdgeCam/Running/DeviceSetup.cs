@@ -1,5 +1,6 @@
 using EdgeCam.Configuration;
 using EdgeCam.Devices.Gpio;
+using EdgeCam.Devices.Video;
 using EdgeCam.Imaging.Codecs;
 using EdgeCam.Imaging.Frames;
 using EdgeCam.Imaging.Sources;
@@ -12,6 +13,7 @@ public static class DeviceSetup
 {
     public static IFrameSource OpenSource(SourceConfig s, ILogger log) => s.Kind switch
     {
+        "camera" => new V4l2CameraSource(new V4l2CameraOptions(s.Device!, s.Width, s.Height, s.Format, StallTimeout: TimeSpan.FromMilliseconds(s.StallMs)), log),
         "synthetic" => new SyntheticPatternSource(s.Width, s.Height, s.Format == "rgb24" ? PixelFormat.Rgb24 : PixelFormat.Yuyv, s.Fps, s.Frames),
         _ => DirectoryReplaySource.Open(s.Path!, s.Fps, s.Loop, (long)s.MaxDecodedMegabytes << 20, log, framesPerImage: s.FramesPerImage),
     };
