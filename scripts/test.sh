@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: set up and run the whole test suite: unit and integration tests against the
 # real ONNX Runtime library, real models and real photos; the preprocessing tests again with
-# hardware intrinsics off; then the NativeAOT binary itself on the demo and on `detect`.
+# hardware intrinsics off; then the NativeAOT binary itself on the demo and on `detect`; then the
+# same binary against real kernel drivers in a QEMU guest (scripts/hil.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -37,6 +38,16 @@ aot=$(grep -E '^aot: [0-9]+ passed' "$ARTIFACTS/aot-results.txt" | tail -n 1)
 if [ -n "$aot" ]; then
   passed=$((passed + $(sed -E 's/aot: ([0-9]+) passed.*/\1/' <<<"$aot")))
   failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$aot")))
+else
+  failed=$((failed + 1))
+fi
+
+log "hardware in the loop: the AOT binary in a QEMU guest against vivid, gpio-sim and i2c-stub"
+bash "$REPO/scripts/hil.sh" --no-publish 2>&1 | tee "$ARTIFACTS/hil-results.txt" | grep -E '^hil: ' || true
+hil=$(grep -E '^hil: [0-9]+ passed' "$ARTIFACTS/hil-results.txt" | tail -n 1)
+if [ -n "$hil" ]; then
+  passed=$((passed + $(sed -E 's/hil: ([0-9]+) passed.*/\1/' <<<"$hil")))
+  failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$hil")))
 else
   failed=$((failed + 1))
 fi
