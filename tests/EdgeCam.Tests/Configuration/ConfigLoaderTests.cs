@@ -88,6 +88,17 @@ public class ConfigLoaderTests
     public void SeveralErrorsAreCountedInOneLine()
     {
         string msg = Error("{ \"source\": { \"kind\": \"webcam\", \"fps\": -1 }, \"model\": { \"threads\": 999 } }");
-        Assert.StartsWith("config test.json: source.kind: \"webcam\" is not allowed, expected one of \"image\", \"directory\", \"synthetic\" (and 3 more: ", msg);
+        Assert.StartsWith("config test.json: source.kind: \"webcam\" is not allowed, expected one of \"image\", \"directory\", \"synthetic\", \"camera\" (and 3 more: ", msg);
+    }
+
+    [Fact]
+    public void ACameraSourceNeedsADeviceAndAFormatEdgeCamReads()
+    {
+        string Camera(string fields) => Valid.Replace("\"kind\": \"directory\", \"path\": \"photos\", \"fps\": 5", $"\"kind\": \"camera\"{fields}");
+        Assert.Contains("source.device: missing", Error(Camera("")));
+        Assert.Contains("source.format: \"mjpg\" is not allowed", Error(Camera(", \"device\": \"/dev/video0\", \"format\": \"mjpg\"")));
+        var c = ConfigLoader.Parse(Camera(", \"device\": \"HD Pro Webcam C920\", \"format\": \"nv12\", \"stallMs\": 1500"), "test.json", "/etc/edgecam");
+        Assert.Equal("HD Pro Webcam C920", c.Source.Device);
+        Assert.Equal(1500, c.Source.StallMs);
     }
 }
