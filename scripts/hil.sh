@@ -16,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 publish=1
 [ "${1:-}" = "--no-publish" ] && publish=0
 
-EXPECTED_CHECKS=(camera-stream camera-tensor gpio-rule-output gpio-safe-sigterm gpio-safe-sigkill gpio-edge-latency bme280-reading camera-replug)
+EXPECTED_CHECKS=(camera-stream camera-tensor gpio-rule-output gpio-safe-sigterm gpio-safe-sigkill sensor-rule-output gpio-edge-latency bme280-reading camera-replug)
 start=$(date +%s)
 
 apt_install qemu-system-x86 linux-image-amd64 linux-headers-amd64 linux-source-6.1 busybox-static i2c-tools kmod cpio make gcc xz-utils

@@ -45,6 +45,7 @@ public static class RunCommand
         using var chip = GpioChipLocator.Open(config.Gpio.Chip, logs.CreateLogger("EdgeCam.Gpio"));
         using var outputs = DeviceSetup.OpenOutputs(chip, config.Gpio, logs.CreateLogger("EdgeCam.Gpio"));
         var inputs = DeviceSetup.OpenInputs(chip, config.Gpio, log);
+        var sensors = DeviceSetup.OpenSensors(config.Sensors, logs.CreateLogger("EdgeCam.Sensors"));
         UnhandledExceptionEventHandler onFault = (_, e) => outputs.ApplySafeState($"fault: {(e.ExceptionObject as Exception)?.Message}");
         AppDomain.CurrentDomain.UnhandledException += onFault;
         try
@@ -55,7 +56,8 @@ public static class RunCommand
             RuleEngine rules;
             try
             {
-                rules = new RuleEngine(config.Rules, model.Bound.Labels, outputs, inputs, sink);
+                rules = new RuleEngine(config.Rules, model.Bound.Labels, outputs,
+                    [.. inputs, .. sensors.SelectMany(s => s.Thresholds)], sink);
             }
             catch (ArgumentException e)
             {
@@ -103,7 +105,7 @@ public static class RunCommand
             }
             heartbeat.Stopping();
             outputs.ApplySafeState(cancel.IsCancellationRequested ? "stopped by signal" : "end of run");
-            RunSummary.Write(output, stats, measurements, $"{model.Name} {model.Version}", source.Description, log);
+            RunSummary.Write(output, stats, measurements, $"{model.Name} {model.Version}", source.Description, log, sensors);
             return ExitCodes.Ok;
         }
         finally
@@ -111,6 +113,7 @@ public static class RunCommand
             outputs.ApplySafeState("shutdown");
             AppDomain.CurrentDomain.UnhandledException -= onFault;
             foreach (var input in inputs) input.Dispose();
+            foreach (var sensor in sensors) sensor.Dispose();
         }
     }
 

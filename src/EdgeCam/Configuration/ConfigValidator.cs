@@ -39,6 +39,8 @@ internal static class ConfigValidator
         Range("source.framesPerImage", s.FramesPerImage, 1, 100000, errors);
         Range("source.maxDecodedMegabytes", s.MaxDecodedMegabytes, 1, 65536, errors);
 
+        SensorConfigValidator.Validate(c, errors);
+
         if (string.IsNullOrEmpty(c.Model.Path))
             errors.Add("model.path: missing, expected the .onnx model file");
         Range("model.threads", c.Model.Threads, 0, 256, errors);

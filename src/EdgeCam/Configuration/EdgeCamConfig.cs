@@ -11,6 +11,33 @@ public sealed class EdgeCamConfig
     public GpioConfig Gpio { get; set; } = new();
     public List<EdgeCam.Rules.RuleDefinition> Rules { get; set; } = [];
     public RunConfig Run { get; set; } = new();
+    /// <summary>Sensors sampled on their own schedule; their thresholds are inputs rules can use.</summary>
+    public List<SensorConfig> Sensors { get; set; } = [];
+}
+
+public sealed class SensorConfig
+{
+    public string Name { get; set; } = "";
+    /// <summary>The driver: "bme280".</summary>
+    public string Kind { get; set; } = "bme280";
+    /// <summary>The I2C bus device, e.g. /dev/i2c-1.</summary>
+    public string Bus { get; set; } = "/dev/i2c-1";
+    /// <summary>7-bit I2C address (a BME280 is at 0x76 = 118 or 0x77 = 119).</summary>
+    public int Address { get; set; } = 0x76;
+    public int IntervalMs { get; set; } = 5000;
+    public List<ThresholdConfig> Thresholds { get; set; } = [];
+}
+
+/// <summary>A named binary input that is on while a sensor quantity is above <see cref="Above"/>
+/// (or below <see cref="Below"/>), with <see cref="Hysteresis"/> to turn off.</summary>
+public sealed class ThresholdConfig
+{
+    public string Name { get; set; } = "";
+    /// <summary>"temperature" (C), "pressure" (Pa) or "humidity" (%RH).</summary>
+    public string Quantity { get; set; } = "temperature";
+    public double? Above { get; set; }
+    public double? Below { get; set; }
+    public double Hysteresis { get; set; }
 }
 
 public sealed class SourceConfig

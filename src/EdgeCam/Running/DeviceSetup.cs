@@ -53,6 +53,22 @@ public static class DeviceSetup
         return inputs;
     }
 
+    /// <summary>Starts one sampler per configured sensor; a sensor that is missing or the wrong chip fails the start.</summary>
+    public static List<SensorSampler> OpenSensors(IReadOnlyList<SensorConfig> sensors, ILogger log)
+    {
+        var samplers = new List<SensorSampler>();
+        try
+        {
+            foreach (var s in sensors) samplers.Add(new SensorSampler(s, log));
+        }
+        catch
+        {
+            foreach (var s in samplers) s.Dispose();
+            throw;
+        }
+        return samplers;
+    }
+
     private static int Resolve(IGpioChip chip, string name, int? line, string? lineName)
     {
         if (line is { } offset) return offset;

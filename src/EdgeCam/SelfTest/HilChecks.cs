@@ -115,6 +115,9 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
         string config = WriteRunConfig();
         using var probe = OpenOutputProbe(out var chip);
         using var chipLease = chip;
+        IGpioChip? fanChip = null;
+        using var fanProbe = wiring.I2cBus is null ? null : OpenProbe(wiring.FanValuePath, wiring.FanObserveLine, out fanChip);
+        using var fanChipLease = fanChip;
         foreach (var signal in new[] { (Number: 15, Name: "SIGTERM", Check: "gpio-safe-sigterm"), (Number: 9, Name: "SIGKILL", Check: "gpio-safe-sigkill") })
         {
             using var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["run", "--config", config]))
@@ -124,6 +127,13 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
             if (signal.Number == 15)
                 report.Result("gpio-rule-output", on, on ? $"the camera rule drove line {wiring.OutputLine} high {clock.Elapsed.TotalSeconds:0.0} s after start"
                     : $"line {wiring.OutputLine} never went high (edgecam {(child.HasExited ? $"exited with {child.ExitCode}" : "still running")})");
+            if (signal.Number == 15 && fanProbe is not null)
+            {
+                bool fan = WaitFor(fanProbe, true, TimeSpan.FromSeconds(10), child);
+                report.Result("sensor-rule-output", fan, fan
+                    ? $"the BME280 sampled by the run reads above {wiring.FanAboveC} C, its threshold input drove the fan rule: line {wiring.FanLine} high"
+                    : $"line {wiring.FanLine} never went high although the BME280 should read above {wiring.FanAboveC} C");
+            }
             if (!on)
             {
                 if (!child.HasExited) child.Kill();
@@ -157,11 +167,13 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
         return false;
     }
 
-    private ILevelProbe OpenOutputProbe(out IGpioChip? chip)
+    private ILevelProbe OpenOutputProbe(out IGpioChip? chip) => OpenProbe(wiring.OutputValuePath, wiring.ObserveLine, out chip);
+
+    private ILevelProbe OpenProbe(string? valuePath, int? observeLine, out IGpioChip? chip)
     {
         chip = null;
-        if (wiring.OutputValuePath is { } path) return new SysfsValueProbe(path);
-        if (wiring.ObserveLine is not { } line) throw new InvalidOperationException("the wiring names neither outputValuePath nor observeLine");
+        if (valuePath is { } path) return new SysfsValueProbe(path);
+        if (observeLine is not { } line) throw new InvalidOperationException("the wiring names neither a sysfs value path nor an observe line for an output");
         chip = GpioChipLocator.Open(wiring.GpioChip, _log);
         return new InputLineProbe(chip.RequestInput(line, new InputLineOptions(Edges: GpioEdges.None), "edgecam:hil-observe"));
     }
@@ -185,8 +197,24 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
             w.WriteString("chip", wiring.GpioChip);
             w.WriteStartArray("outputs");
             w.WriteStartObject(); w.WriteString("name", "camera_ok"); w.WriteNumber("line", wiring.OutputLine); w.WriteBoolean("safeState", false); w.WriteEndObject();
+            if (wiring.I2cBus is not null)
+            {
+                w.WriteStartObject(); w.WriteString("name", "fan"); w.WriteNumber("line", wiring.FanLine); w.WriteBoolean("safeState", false); w.WriteEndObject();
+            }
             w.WriteEndArray();
             w.WriteEndObject();
+            if (wiring.I2cBus is not null)
+            {
+                w.WriteStartArray("sensors");
+                w.WriteStartObject();
+                w.WriteString("name", "room"); w.WriteString("kind", "bme280"); w.WriteString("bus", wiring.I2cBus); w.WriteNumber("address", wiring.Bme280Address);
+                w.WriteNumber("intervalMs", 1000);
+                w.WriteStartArray("thresholds");
+                w.WriteStartObject(); w.WriteString("name", "warm"); w.WriteString("quantity", "temperature"); w.WriteNumber("above", wiring.FanAboveC); w.WriteNumber("hysteresis", 0.5); w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteEndArray();
+            }
             // "No detection needed": the rule is active while the camera pipeline delivers frames.
             w.WriteStartArray("rules");
             w.WriteStartObject();
@@ -194,6 +222,14 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
             w.WriteStartObject("when"); w.WriteNumber("minCount", 0); w.WriteEndObject();
             w.WriteStartArray("actions"); w.WriteStartObject(); w.WriteString("output", "camera_ok"); w.WriteString("do", "set"); w.WriteEndObject(); w.WriteEndArray();
             w.WriteEndObject();
+            if (wiring.I2cBus is not null)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", "fan_when_warm");
+                w.WriteStartObject("when"); w.WriteNumber("minCount", 0); w.WriteString("input", "warm"); w.WriteEndObject();
+                w.WriteStartArray("actions"); w.WriteStartObject(); w.WriteString("output", "fan"); w.WriteString("do", "set"); w.WriteEndObject(); w.WriteEndArray();
+                w.WriteEndObject();
+            }
             w.WriteEndArray();
             w.WriteStartObject("run"); w.WriteNumber("warmupFrames", 1); w.WriteEndObject();
             w.WriteEndObject();

@@ -45,6 +45,13 @@ public sealed class HilWiring
     public List<string>? Unplug { get; set; }
     public List<string>? Replug { get; set; }
     public int ResumeBudgetMs { get; set; } = 2000;
+
+    /// <summary>With a BME280: the line a sensor rule drives ("fan on above thresholdC"), and how it is seen.</summary>
+    public int FanLine { get; set; } = 2;
+    public string? FanValuePath { get; set; }
+    public int? FanObserveLine { get; set; }
+    /// <summary>The temperature above which the run's fan rule turns the fan line on (below the seeded reading under QEMU).</summary>
+    public double FanAboveC { get; set; } = 25;
 }
 
 [JsonSourceGenerationOptions(

@@ -101,4 +101,19 @@ public class ConfigLoaderTests
         Assert.Equal("HD Pro Webcam C920", c.Source.Device);
         Assert.Equal(1500, c.Source.StallMs);
     }
+
+    [Fact]
+    public void SensorThresholdsAreInputsRulesMayUse()
+    {
+        string json = Valid.Replace("\"rules\": [", """
+          "sensors": [ { "name": "room", "kind": "bme280", "bus": "/dev/i2c-1", "address": 118,
+                         "thresholds": [ { "name": "too_hot", "quantity": "temperature", "above": 30, "hysteresis": 1 } ] } ],
+          "rules": [ { "name": "fan", "when": { "minCount": 0, "input": "too_hot" }, "actions": [ { "output": "light" } ] },
+        """);
+        var c = ConfigLoader.Parse(json, "test.json", "/etc/edgecam");
+        Assert.Equal("too_hot", c.Sensors[0].Thresholds[0].Name);
+        Assert.Contains("sensors[0].address: 200 is not allowed", Error(json.Replace("\"address\": 118", "\"address\": 200")));
+        Assert.Contains("sensors[0].thresholds[0]: expected exactly one of \"above\" and \"below\"", Error(json.Replace("\"above\": 30", "\"above\": 30, \"below\": 10")));
+        Assert.Contains("sensors[0].kind: \"dht22\" is not allowed", Error(json.Replace("\"bme280\"", "\"dht22\"")));
+    }
 }
