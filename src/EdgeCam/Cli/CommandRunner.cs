@@ -42,6 +42,7 @@ public static class CommandRunner
         GpioException g => (ExitCodes.Device, g.Message),
         EdgeCam.Devices.Video.V4l2Exception v => (ExitCodes.Device, v.Message),
         EdgeCam.Devices.Sensors.SensorException se => (ExitCodes.Device, se.Message),
+        EdgeCam.Devices.Pwm.PwmException pe => (ExitCodes.Device, pe.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         _ => (ExitCodes.Internal, $"internal error: {e.GetType().Name}: {e.Message}"),
     };

@@ -43,7 +43,7 @@ public static class RunCommand
         using var source = DeviceSetup.OpenSource(config.Source, log);
         log.LogInformation("source {Source}", source.Description);
         using var chip = GpioChipLocator.Open(config.Gpio.Chip, logs.CreateLogger("EdgeCam.Gpio"));
-        using var outputs = DeviceSetup.OpenOutputs(chip, config.Gpio, logs.CreateLogger("EdgeCam.Gpio"));
+        using var outputs = DeviceSetup.OpenOutputs(chip, config.Gpio, logs.CreateLogger("EdgeCam.Gpio"), config.Pwm);
         var inputs = DeviceSetup.OpenInputs(chip, config.Gpio, log);
         var sensors = DeviceSetup.OpenSensors(config.Sensors, logs.CreateLogger("EdgeCam.Sensors"));
         UnhandledExceptionEventHandler onFault = (_, e) => outputs.ApplySafeState($"fault: {(e.ExceptionObject as Exception)?.Message}");

@@ -40,6 +40,7 @@ internal static class ConfigValidator
         Range("source.maxDecodedMegabytes", s.MaxDecodedMegabytes, 1, 65536, errors);
 
         SensorConfigValidator.Validate(c, errors);
+        PwmConfigValidator.Validate(c, errors);
 
         if (string.IsNullOrEmpty(c.Model.Path))
             errors.Add("model.path: missing, expected the .onnx model file");

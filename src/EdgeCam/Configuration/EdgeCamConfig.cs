@@ -13,6 +13,32 @@ public sealed class EdgeCamConfig
     public RunConfig Run { get; set; } = new();
     /// <summary>Sensors sampled on their own schedule; their thresholds are inputs rules can use.</summary>
     public List<SensorConfig> Sensors { get; set; } = [];
+    /// <summary>PWM actuators (sysfs): outputs that rules switch like GPIO lines.</summary>
+    public List<PwmConfig> Pwm { get; set; } = [];
+}
+
+/// <summary>A PWM channel as an output: a buzzer tone, an LED dimmer or a servo, with an on and an off setting.</summary>
+public sealed class PwmConfig
+{
+    public string Name { get; set; } = "";
+    /// <summary>N of /sys/class/pwm/pwmchipN.</summary>
+    public int Chip { get; set; }
+    public int Channel { get; set; }
+    /// <summary>"tone" (buzzer), "dim" (LED) or "servo".</summary>
+    public string Kind { get; set; } = "tone";
+    /// <summary>Tone pitch or dimmer frequency (servos run at 50 Hz).</summary>
+    public double FrequencyHz { get; set; } = 2000;
+    /// <summary>Dimmer: duty 0..1 when on and when off.</summary>
+    public double Level { get; set; } = 1;
+    public double OffLevel { get; set; }
+    /// <summary>Servo: angle (0..180 degrees) when on and when off, and the pulse widths of 0 and 180 degrees.</summary>
+    public double OnAngle { get; set; } = 90;
+    public double OffAngle { get; set; }
+    public double MinPulseUs { get; set; } = 1000;
+    public double MaxPulseUs { get; set; } = 2000;
+    /// <summary>"normal" or "inversed".</summary>
+    public string Polarity { get; set; } = "normal";
+    public bool SafeState { get; set; }
 }
 
 public sealed class SensorConfig

@@ -1,5 +1,6 @@
 using EdgeCam.Configuration;
 using EdgeCam.Devices.Gpio;
+using EdgeCam.Devices.Pwm;
 using EdgeCam.Devices.Video;
 using EdgeCam.Imaging.Codecs;
 using EdgeCam.Imaging.Frames;
@@ -18,7 +19,7 @@ public static class DeviceSetup
         _ => DirectoryReplaySource.Open(s.Path!, s.Fps, s.Loop, (long)s.MaxDecodedMegabytes << 20, log, framesPerImage: s.FramesPerImage),
     };
 
-    public static OutputBank OpenOutputs(IGpioChip chip, GpioConfig gpio, ILogger log)
+    public static OutputBank OpenOutputs(IGpioChip chip, GpioConfig gpio, ILogger log, IReadOnlyList<PwmConfig>? pwm = null)
     {
         var outputs = new List<NamedOutput>();
         try
@@ -31,6 +32,8 @@ public static class DeviceSetup
                 var line = chip.RequestOutput(offset, new OutputLineOptions(o.SafeState, o.ActiveLow, drive), $"edgecam:{o.Name}");
                 outputs.Add(new NamedOutput(o.Name, line, o.SafeState));
             }
+            foreach (var p in pwm ?? [])
+                outputs.Add(new NamedOutput(p.Name, OpenPwm(p), p.SafeState));
         }
         catch
         {
@@ -51,6 +54,29 @@ public static class DeviceSetup
             inputs.Add(new GpioBinaryInput(i.Name, line, log));
         }
         return inputs;
+    }
+
+    private static PwmActuator OpenPwm(PwmConfig p)
+    {
+        var channel = SysfsPwmChannel.Open(p.Chip, p.Channel);
+        try
+        {
+            channel.Enable(false);
+            channel.SetPolarity(p.Polarity == "inversed" ? PwmPolarity.Inversed : PwmPolarity.Normal);
+            PwmActuator actuator = p.Kind switch
+            {
+                "dim" => new PwmDimmer(channel, $"edgecam:{p.Name}", p.FrequencyHz, p.Level, p.OffLevel),
+                "servo" => new PwmServo(channel, $"edgecam:{p.Name}", p.OnAngle, p.OffAngle, p.MinPulseUs, p.MaxPulseUs),
+                _ => new PwmBuzzer(channel, $"edgecam:{p.Name}", p.FrequencyHz),
+            };
+            actuator.Value = p.SafeState; // like GPIO lines: start in the safe state
+            return actuator;
+        }
+        catch
+        {
+            channel.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Starts one sampler per configured sensor; a sensor that is missing or the wrong chip fails the start.</summary>

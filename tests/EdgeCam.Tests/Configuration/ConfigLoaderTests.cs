@@ -116,4 +116,17 @@ public class ConfigLoaderTests
         Assert.Contains("sensors[0].thresholds[0]: expected exactly one of \"above\" and \"below\"", Error(json.Replace("\"above\": 30", "\"above\": 30, \"below\": 10")));
         Assert.Contains("sensors[0].kind: \"dht22\" is not allowed", Error(json.Replace("\"bme280\"", "\"dht22\"")));
     }
+
+    [Fact]
+    public void PwmActuatorsAreOutputsRulesMayDrive()
+    {
+        string json = Valid.Replace("\"rules\": [ { \"name\": \"a\", \"when\": { \"label\": \"face\" }, \"actions\": [ { \"output\": \"light\" } ] } ]", """
+          "pwm": [ { "name": "buzzer", "chip": 0, "channel": 1, "kind": "tone", "frequencyHz": 2000 } ],
+          "rules": [ { "name": "a", "when": { "label": "face" }, "actions": [ { "output": "buzzer", "do": "pulse" } ] } ]
+        """);
+        Assert.Equal("buzzer", ConfigLoader.Parse(json, "test.json", "/etc/edgecam").Pwm[0].Name);
+        Assert.Contains("pwm[0].kind: \"siren\" is not allowed", Error(json.Replace("\"tone\"", "\"siren\"")));
+        Assert.Contains("pwm[0].name: \"light\" is not allowed, expected a name not used by another output",
+            Error(json.Replace("\"name\": \"buzzer\"", "\"name\": \"light\"")));
+    }
 }
