@@ -15,7 +15,8 @@ public sealed unsafe class MappedFramePixels(byte* start, int capacity) : FrameP
 /// <summary>
 /// The mmap streaming ring of one device: REQBUFS, QUERYBUF + mmap each buffer, queue them all,
 /// STREAMON. A dequeued buffer is handed out as a <see cref="Frame"/> over the mapped memory (no
-/// copy); it goes back to the driver with <see cref="Queue"/>.
+/// copy); it goes back to the driver with <see cref="Queue"/>. Compressed formats (MJPEG) have no
+/// frames here, only <see cref="Bytes"/> for the decoder.
 /// </summary>
 internal sealed unsafe class V4l2BufferRing : IDisposable
 {
@@ -37,7 +38,7 @@ internal sealed unsafe class V4l2BufferRing : IDisposable
         _lengths = new uint[n];
         _pixels = new MappedFramePixels[n];
         Frames = new Frame[n];
-        var pixelFormat = V4l2Formats.ToPixelFormat(format.FourCc)!.Value;
+        var pixelFormat = V4l2Formats.ToPixelFormat(format.FourCc);
         try
         {
             for (int i = 0; i < n; i++)
@@ -49,7 +50,8 @@ internal sealed unsafe class V4l2BufferRing : IDisposable
                 _maps[i] = (byte*)map;
                 _lengths[i] = buf.Length;
                 _pixels[i] = new MappedFramePixels((byte*)map, (int)buf.Length);
-                Frames[i] = new Frame(_pixels[i], format.Width, format.Height, format.BytesPerLine, pixelFormat) { Origin = device.Path };
+                if (pixelFormat is { } raw)
+                    Frames[i] = new Frame(_pixels[i], format.Width, format.Height, format.BytesPerLine, raw) { Origin = device.Path };
             }
             for (int i = 0; i < n; i++) Queue(i);
             int type = (int)BufTypeVideoCapture;
@@ -64,6 +66,9 @@ internal sealed unsafe class V4l2BufferRing : IDisposable
     }
 
     public int Count => Frames.Length;
+
+    /// <summary>The bytes the driver filled in buffer <paramref name="index"/> (valid until it is queued again).</summary>
+    public ReadOnlySpan<byte> Bytes(int index) => _pixels[index].Span;
 
     public void Queue(int index)
     {

@@ -28,6 +28,7 @@ public sealed class V4l2CameraSource : IFrameSource
     private readonly uint? _preferredFormat;
     private V4l2Device? _device;
     private V4l2BufferRing? _ring;
+    private MjpegFrameDecoder? _mjpeg;
     private long _lastKernelSequence = -1;
     private long _sequenceBase;
     private long _lastSequence = -1;
@@ -83,8 +84,9 @@ public sealed class V4l2CameraSource : IFrameSource
                     (index, seq, ts, corrupt) = (newer, newerSeq, newerTs, newerCorrupt);
                 }
                 if (corrupt) { _ring.Queue(index); Interlocked.Increment(ref _dropped); continue; }
+                var frame = _mjpeg is null ? _ring.Frames[index] : DecodeAndRequeue(index);
+                if (frame is null) { Interlocked.Increment(ref _dropped); continue; }
                 CountGap(seq);
-                var frame = _ring.Frames[index];
                 frame.Sequence = _lastSequence;
                 frame.TimestampNs = ts;
                 return frame;
@@ -97,8 +99,22 @@ public sealed class V4l2CameraSource : IFrameSource
         return null;
     }
 
+    /// <summary>MJPEG: decodes the buffer into the decoder's frame and gives the buffer straight back
+    /// to the driver; a corrupt JPEG (common on USB glitches) is null, counted as a drop.</summary>
+    private Frame? DecodeAndRequeue(int index)
+    {
+        try { return _mjpeg!.Decode(_ring!.Bytes(index), _device!.Path); }
+        catch (Imaging.Codecs.ImageDecodeException e)
+        {
+            _log.LogDebug("camera {Device}: dropped a corrupt MJPEG frame: {Error}", _options.Device, e.Message);
+            return null;
+        }
+        finally { _ring!.Queue(index); }
+    }
+
     public void Release(Frame frame)
     {
+        if (_mjpeg is not null && ReferenceEquals(frame, _mjpeg.Frame)) return; // its buffer went back at decode
         if (_ring is null) return; // the device went away while the frame was out; its ring is gone
         int index = _ring.IndexOf(frame);
         if (index < 0) return; // a frame of a previous ring
@@ -135,6 +151,11 @@ public sealed class V4l2CameraSource : IFrameSource
             if (!device.CanCaptureAndStream)
                 throw new V4l2Exception($"{device.Path} ({device.Card}): not a streaming capture device");
             Format = device.Negotiate(_options.Width, _options.Height, _preferredFormat);
+            if (Format.FourCc == V4l2Formats.Mjpeg && (_mjpeg is null || _mjpeg.Frame.Width != Format.Width || _mjpeg.Frame.Height != Format.Height))
+            {
+                _mjpeg?.Dispose();
+                _mjpeg = new MjpegFrameDecoder(Format.Width, Format.Height);
+            }
             _ring = new V4l2BufferRing(device, Format, _options.Buffers);
             _device = device;
         }
@@ -191,5 +212,9 @@ public sealed class V4l2CameraSource : IFrameSource
         _device = null;
     }
 
-    public void Dispose() => Close();
+    public void Dispose()
+    {
+        Close();
+        _mjpeg?.Dispose();
+    }
 }

@@ -118,9 +118,10 @@ public sealed unsafe class V4l2Device : IDisposable
         uint fourcc = 0;
         if (preferred is { } p && offered.Contains(p)) fourcc = p;
         else foreach (var (code, _) in V4l2Formats.Supported) if (offered.Contains(code)) { fourcc = code; break; }
+        if (fourcc == 0 && offered.Contains(V4l2Formats.Mjpeg)) fourcc = V4l2Formats.Mjpeg;
         if (fourcc == 0)
             throw new V4l2Exception($"{Path}: none of the device's formats ({string.Join(", ", offered.Select(V4l2Formats.Name))}) is one EdgeCam reads " +
-                $"({string.Join(", ", V4l2Formats.Supported.Select(s => V4l2Formats.Name(s.FourCc)))})");
+                $"({string.Join(", ", V4l2Formats.Supported.Select(s => V4l2Formats.Name(s.FourCc)))}, MJPG)");
 
         var (w, h) = NearestSize(FrameSizes(fourcc), wantWidth, wantHeight);
         var fmt = new V4l2Format { Type = BufTypeVideoCapture };
@@ -128,7 +129,7 @@ public sealed unsafe class V4l2Device : IDisposable
         if (LibC.IoctlRetry(_fd, SetFormat, &fmt) < 0) Fail("VIDIOC_S_FMT");
         var got = new V4l2Format { Type = BufTypeVideoCapture };
         if (LibC.IoctlRetry(_fd, GetFormat, &got) < 0) Fail("VIDIOC_G_FMT");
-        if (V4l2Formats.ToPixelFormat(got.Pix.PixelFormat) is null)
+        if (!V4l2Formats.IsReadable(got.Pix.PixelFormat))
             throw new V4l2Exception($"{Path}: asked for {V4l2Formats.Name(fourcc)} but the driver chose {V4l2Formats.Name(got.Pix.PixelFormat)}");
         return new V4l2NegotiatedFormat(got.Pix.PixelFormat, (int)got.Pix.Width, (int)got.Pix.Height, (int)got.Pix.BytesPerLine, (int)got.Pix.SizeImage);
     }

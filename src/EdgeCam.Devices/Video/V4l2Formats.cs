@@ -22,6 +22,13 @@ public static class V4l2Formats
         (FourCc("GREY"), PixelFormat.Grey8),
     ];
 
+    /// <summary>Motion JPEG: taken only when a device offers none of the raw formats (decoding costs CPU
+    /// that raw formats do not), decoded to RGB24 by libturbojpeg.</summary>
+    public static readonly uint Mjpeg = FourCc("MJPG");
+
+    /// <summary>Whether EdgeCam can read frames of this fourcc (raw, or MJPEG through the decoder).</summary>
+    public static bool IsReadable(uint fourcc) => fourcc == Mjpeg || ToPixelFormat(fourcc) is not null;
+
     public static PixelFormat? ToPixelFormat(uint fourcc)
     {
         foreach (var (code, format) in Supported) if (code == fourcc) return format;
@@ -33,6 +40,6 @@ public static class V4l2Formats
     {
         if (name.Length != 4) return null;
         uint code = FourCc(name.ToUpperInvariant());
-        return ToPixelFormat(code) is null ? null : code;
+        return IsReadable(code) ? code : null;
     }
 }

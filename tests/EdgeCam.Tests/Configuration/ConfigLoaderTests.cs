@@ -96,7 +96,7 @@ public class ConfigLoaderTests
     {
         string Camera(string fields) => Valid.Replace("\"kind\": \"directory\", \"path\": \"photos\", \"fps\": 5", $"\"kind\": \"camera\"{fields}");
         Assert.Contains("source.device: missing", Error(Camera("")));
-        Assert.Contains("source.format: \"mjpg\" is not allowed", Error(Camera(", \"device\": \"/dev/video0\", \"format\": \"mjpg\"")));
+        Assert.Contains("source.format: \"h264\" is not allowed", Error(Camera(", \"device\": \"/dev/video0\", \"format\": \"h264\"")));
         var c = ConfigLoader.Parse(Camera(", \"device\": \"HD Pro Webcam C920\", \"format\": \"nv12\", \"stallMs\": 1500"), "test.json", "/etc/edgecam");
         Assert.Equal("HD Pro Webcam C920", c.Source.Device);
         Assert.Equal(1500, c.Source.StallMs);
