@@ -89,6 +89,12 @@ public sealed class V4l2CameraSource : IFrameSource
                 CountGap(seq);
                 frame.Sequence = _lastSequence;
                 frame.TimestampNs = ts;
+                if (_lostAt >= 0)
+                {
+                    _log.LogInformation("camera back, streaming again {Seconds:0.0} s after it was lost: {Description}",
+                        Stopwatch.GetElapsedTime(_lostAt).TotalSeconds, Description);
+                    _lostAt = -1;
+                }
                 return frame;
             }
             catch (V4l2Exception e) when (e.DeviceGone)
@@ -169,14 +175,20 @@ public sealed class V4l2CameraSource : IFrameSource
             $"stride {Format.BytesPerLine}, {_ring.Count} buffers";
     }
 
+    /// <summary>Closes the device after a loss or stall. Logged once per outage: a camera that stays
+    /// stalled after reopening is the same outage, not a new one every stall period.</summary>
     private void Lose(string why)
     {
-        _log.LogWarning("camera {Device} lost: {Why}; reopening with backoff until it returns", _options.Device, why);
-        Interlocked.Increment(ref _outages);
+        if (_lostAt < 0)
+        {
+            _log.LogWarning("camera {Device} lost: {Why}; reopening with backoff until it returns", _options.Device, why);
+            Interlocked.Increment(ref _outages);
+            _lostAt = Stopwatch.GetTimestamp();
+        }
+        else _log.LogDebug("camera {Device} still unavailable: {Why}", _options.Device, why);
         Close();
-        _lostAt = Stopwatch.GetTimestamp();
         _reopenFailures = 0;
-        _sequenceBase = _lastSequence + 1;
+        if (_lastSequence >= 0) _sequenceBase = _lastSequence + 1; // frame numbers keep rising across outages
         _lastSequence = -1;
     }
 
@@ -192,7 +204,7 @@ public sealed class V4l2CameraSource : IFrameSource
         try
         {
             Open();
-            _log.LogInformation("camera back after {Seconds:0.0} s: {Description}", Stopwatch.GetElapsedTime(_lostAt).TotalSeconds, Description);
+            _log.LogDebug("camera reopened: {Description}", Description);
             return true;
         }
         catch (V4l2Exception e)

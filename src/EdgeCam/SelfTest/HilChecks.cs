@@ -28,6 +28,8 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
         Guard("gpio-edge-latency", EdgeLatency);
         if (wiring.I2cBus is null) report.Skip("bme280-reading", "no i2cBus in the wiring");
         else Guard("bme280-reading", Bme280Reading);
+        if (wiring.Stall is null || wiring.Unstall is null) report.Skip("camera-stall", "no stall/unstall commands in the wiring");
+        else Guard("camera-stall", CameraStall);
         if (wiring.Unplug is null || wiring.Replug is null) report.Skip("camera-replug", "no unplug/replug commands in the wiring");
         else Guard("camera-replug", CameraReplug);
     }
@@ -306,6 +308,63 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
         }
     }
 
+    // --- check 5b: a camera that stays present but stops delivering frames -----------------------------------
+
+    private void CameraStall()
+    {
+        var stallAfter = TimeSpan.FromSeconds(1);
+        var options = new V4l2CameraOptions(wiring.Camera, wiring.CameraWidth, wiring.CameraHeight, StallTimeout: stallAfter, MaxBackoff: TimeSpan.FromMilliseconds(200));
+        using var camera = new V4l2CameraSource(options, _log);
+        using var reader = new FrameReader(camera);
+        if (!Until(() => reader.Frames >= 5, TimeSpan.FromSeconds(20))) throw new TimeoutException("the camera did not stream before the stall");
+        long droppedBefore = camera.DroppedFrames;
+        string stalled = RunShell(wiring.Stall!);
+        bool seen = Until(() => camera.Outages >= 1, stallAfter + TimeSpan.FromSeconds(3));
+        Thread.Sleep(2500); // more than two stall periods: still the same outage, logged once
+        long outagesWhileStalled = camera.Outages;
+        string unstalled = RunShell(wiring.Unstall!);
+        long back = Stopwatch.GetTimestamp();
+        bool resumed = Until(() => reader.LastFrameTicks > back, TimeSpan.FromSeconds(10));
+        double resumeMs = resumed ? Stopwatch.GetElapsedTime(back, reader.LastFrameTicks).TotalMilliseconds : double.PositiveInfinity;
+        report.Result("camera-stall", seen && outagesWhileStalled == 1 && resumed && resumeMs <= wiring.ResumeBudgetMs,
+            $"stall ({stalled}): {(seen ? "detected after no frame for 1 s" : "NOT detected")}, {outagesWhileStalled} outage(s) logged while stalled 3.5 s; " +
+            $"unstall ({unstalled}): {(resumed ? $"frames again after {resumeMs:0} ms" : "no frame within 10 s")}; " +
+            $"{camera.DroppedFrames - droppedBefore} frames counted as dropped from sequence gaps");
+    }
+
+    /// <summary>Pulls frames on a thread and hands them straight back, noting when the last one came.</summary>
+    private sealed class FrameReader : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Thread _thread;
+        private long _frames, _lastFrameTicks;
+        public long Frames => Interlocked.Read(ref _frames);
+        public long LastFrameTicks => Interlocked.Read(ref _lastFrameTicks);
+
+        public FrameReader(V4l2CameraSource camera)
+        {
+            _thread = new Thread(() =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    var f = camera.Next(_stop.Token);
+                    if (f is null) break;
+                    camera.Release(f);
+                    Interlocked.Exchange(ref _lastFrameTicks, Stopwatch.GetTimestamp());
+                    Interlocked.Increment(ref _frames);
+                }
+            }) { IsBackground = true, Name = "hil-camera-reader" };
+            _thread.Start();
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _thread.Join(3000);
+            _stop.Dispose();
+        }
+    }
+
     // --- check 5: unplug during streaming, replug, resume within the budget ------------------------------------
 
     private void CameraReplug()
@@ -313,41 +372,20 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
         var options = new V4l2CameraOptions(wiring.Camera, wiring.CameraWidth, wiring.CameraHeight,
             StallTimeout: TimeSpan.FromSeconds(2), MaxBackoff: TimeSpan.FromMilliseconds(200));
         using var camera = new V4l2CameraSource(options, _log);
-        using var stop = new CancellationTokenSource();
-        long frames = 0, lastFrameTicks = 0;
-        var reader = new Thread(() =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var f = camera.Next(stop.Token);
-                if (f is null) break;
-                camera.Release(f);
-                Interlocked.Exchange(ref lastFrameTicks, Stopwatch.GetTimestamp());
-                Interlocked.Increment(ref frames);
-            }
-        }) { IsBackground = true, Name = "hil-camera-reader" };
-        reader.Start();
-        try
-        {
-            if (!Until(() => Interlocked.Read(ref frames) >= 5, TimeSpan.FromSeconds(20))) throw new TimeoutException("the camera did not stream before the unplug");
-            string unplugged = RunShell(wiring.Unplug!);
-            bool lost = Until(() => camera.Outages >= 1, TimeSpan.FromSeconds(10));
-            Thread.Sleep(500);
-            long framesWhileAway = Interlocked.Read(ref frames);
-            string replugged = RunShell(wiring.Replug!);
-            long back = Stopwatch.GetTimestamp();
-            bool resumed = Until(() => Interlocked.Read(ref lastFrameTicks) > back, TimeSpan.FromSeconds(10));
-            double resumeMs = resumed ? Stopwatch.GetElapsedTime(back, Interlocked.Read(ref lastFrameTicks)).TotalMilliseconds : double.PositiveInfinity;
-            report.Result("camera-replug", lost && resumed && resumeMs <= wiring.ResumeBudgetMs,
-                $"unplug ({unplugged}): loss {(lost ? "seen and logged" : "NOT seen")}; replug ({replugged}): " +
-                (resumed ? $"streaming again {resumeMs:0} ms after the device returned" : "no frame within 10 s") +
-                $" (budget {wiring.ResumeBudgetMs} ms); {camera.Outages} outage(s), {framesWhileAway} frames before, {Interlocked.Read(ref frames)} after");
-        }
-        finally
-        {
-            stop.Cancel();
-            reader.Join(3000);
-        }
+        using var reader = new FrameReader(camera);
+        if (!Until(() => reader.Frames >= 5, TimeSpan.FromSeconds(20))) throw new TimeoutException("the camera did not stream before the unplug");
+        string unplugged = RunShell(wiring.Unplug!);
+        bool lost = Until(() => camera.Outages >= 1, TimeSpan.FromSeconds(10));
+        Thread.Sleep(500);
+        long framesBefore = reader.Frames;
+        string replugged = RunShell(wiring.Replug!);
+        long back = Stopwatch.GetTimestamp();
+        bool resumed = Until(() => reader.LastFrameTicks > back, TimeSpan.FromSeconds(10));
+        double resumeMs = resumed ? Stopwatch.GetElapsedTime(back, reader.LastFrameTicks).TotalMilliseconds : double.PositiveInfinity;
+        report.Result("camera-replug", lost && resumed && resumeMs <= wiring.ResumeBudgetMs,
+            $"unplug ({unplugged}): loss {(lost ? "seen and logged" : "NOT seen")}; replug ({replugged}): " +
+            (resumed ? $"streaming again {resumeMs:0} ms after the device returned" : "no frame within 10 s") +
+            $" (budget {wiring.ResumeBudgetMs} ms); {camera.Outages} outage(s), {framesBefore} frames before, {reader.Frames} after");
     }
 
     private static bool Until(Func<bool> condition, TimeSpan timeout)

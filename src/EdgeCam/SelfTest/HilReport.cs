@@ -14,7 +14,8 @@ public sealed class HilReport
 
     private static void Write(string verdict, string check, string detail)
     {
-        Console.Out.WriteLine($"hil: {verdict} {check} {detail.ReplaceLineEndings(" ")}");
+        // A leading newline: a killed child may have left a partial line on the shared console.
+        Console.Out.WriteLine($"\nhil: {verdict} {check} {detail.ReplaceLineEndings(" ")}");
         Console.Out.Flush();
     }
 }

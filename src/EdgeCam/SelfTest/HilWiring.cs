@@ -46,6 +46,11 @@ public sealed class HilWiring
     public List<string>? Replug { get; set; }
     public int ResumeBudgetMs { get; set; } = 2000;
 
+    /// <summary>Commands that make the camera stop delivering frames while staying present, and undo it
+    /// (emulated: vivid's "percentage of dropped buffers" control at 100, then 0). Absent: the check is skipped.</summary>
+    public List<string>? Stall { get; set; }
+    public List<string>? Unstall { get; set; }
+
     /// <summary>With a BME280: the line a sensor rule drives ("fan on above thresholdC"), and how it is seen.</summary>
     public int FanLine { get; set; } = 2;
     public string? FanValuePath { get; set; }
