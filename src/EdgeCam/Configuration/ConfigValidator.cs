@@ -54,6 +54,7 @@ internal static class ConfigValidator
             string path = $"gpio.outputs[{i}]";
             LineRef(path, o.Name, o.Line, o.LineName, names, errors);
             OneOf($"{path}.drive", o.Drive, Drives, errors);
+            OneOf($"{path}.bias", o.Bias, Biases, errors);
         }
         for (int i = 0; i < c.Gpio.Inputs.Count; i++)
         {

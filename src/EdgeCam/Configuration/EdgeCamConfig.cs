@@ -128,6 +128,8 @@ public sealed class OutputConfig
     public bool SafeState { get; set; }
     /// <summary>"pushPull", "openDrain" or "openSource".</summary>
     public string Drive { get; set; } = "pushPull";
+    /// <summary>"none", "pullUp", "pullDown" or "disabled" (open-drain/source outputs usually want a pull).</summary>
+    public string Bias { get; set; } = "none";
 }
 
 public sealed class InputConfig

@@ -29,7 +29,7 @@ public static class DeviceSetup
                 int offset = Resolve(chip, o.Name, o.Line, o.LineName);
                 var drive = o.Drive switch { "openDrain" => GpioDrive.OpenDrain, "openSource" => GpioDrive.OpenSource, _ => GpioDrive.PushPull };
                 // Requested directly in the safe state: the line never glitches through the other value at start.
-                var line = chip.RequestOutput(offset, new OutputLineOptions(o.SafeState, o.ActiveLow, drive), $"edgecam:{o.Name}");
+                var line = chip.RequestOutput(offset, new OutputLineOptions(o.SafeState, o.ActiveLow, drive, BiasOf(o.Bias)), $"edgecam:{o.Name}");
                 outputs.Add(new NamedOutput(o.Name, line, o.SafeState));
             }
             foreach (var p in pwm ?? [])
@@ -49,8 +49,7 @@ public static class DeviceSetup
         foreach (var i in gpio.Inputs)
         {
             int offset = Resolve(chip, i.Name, i.Line, i.LineName);
-            var bias = i.Bias switch { "pullUp" => GpioBias.PullUp, "pullDown" => GpioBias.PullDown, "disabled" => GpioBias.Disabled, _ => GpioBias.AsIs };
-            var line = chip.RequestInput(offset, new InputLineOptions(i.ActiveLow, bias, TimeSpan.FromMilliseconds(i.DebounceMs)), $"edgecam:{i.Name}");
+            var line = chip.RequestInput(offset, new InputLineOptions(i.ActiveLow, BiasOf(i.Bias), TimeSpan.FromMilliseconds(i.DebounceMs)), $"edgecam:{i.Name}");
             inputs.Add(new GpioBinaryInput(i.Name, line, log));
         }
         return inputs;
@@ -94,6 +93,9 @@ public static class DeviceSetup
         }
         return samplers;
     }
+
+    private static GpioBias BiasOf(string bias) =>
+        bias switch { "pullUp" => GpioBias.PullUp, "pullDown" => GpioBias.PullDown, "disabled" => GpioBias.Disabled, _ => GpioBias.AsIs };
 
     private static int Resolve(IGpioChip chip, string name, int? line, string? lineName)
     {
