@@ -8,11 +8,27 @@ public sealed record NamedOutput(string Name, IGpioOutput Line, bool SafeState);
 /// <summary>
 /// Owns the program's outputs and their declared safe states. The safe state is applied exactly
 /// once, by whichever comes first of normal shutdown, Ctrl-C, SIGTERM or an unhandled fault (each
-/// may call <see cref="ApplySafeState"/> concurrently), and the lines are then released.
+/// may call <see cref="ApplySafeState"/> concurrently), and the lines are then released. Rule
+/// writes go through <see cref="TrySet"/>, under the same lock: once the safe state is applied no
+/// late rule (a frame in flight, an input edge) can switch an output on again.
 /// </summary>
 public sealed class OutputBank(IReadOnlyList<NamedOutput> outputs, ILogger? log = null) : IDisposable
 {
+    private readonly object _gate = new();
     private int _applied;
+
+    public bool SafeStateApplied => Volatile.Read(ref _applied) != 0;
+
+    /// <summary>Drives output <paramref name="index"/> unless the safe state has been applied; returns whether it did.</summary>
+    public bool TrySet(int index, bool value)
+    {
+        lock (_gate)
+        {
+            if (_applied != 0) return false;
+            outputs[index].Line.Value = value;
+            return true;
+        }
+    }
 
     public IReadOnlyList<NamedOutput> Outputs => outputs;
 
@@ -25,16 +41,19 @@ public sealed class OutputBank(IReadOnlyList<NamedOutput> outputs, ILogger? log 
     /// <summary>Drives every output to its safe state; only the first call acts. Returns whether this call did.</summary>
     public bool ApplySafeState(string reason)
     {
-        if (Interlocked.Exchange(ref _applied, 1) != 0) return false;
-        foreach (var o in outputs)
+        lock (_gate)
         {
-            try
+            if (Interlocked.Exchange(ref _applied, 1) != 0) return false;
+            foreach (var o in outputs)
             {
-                o.Line.Value = o.SafeState;
-            }
-            catch (Exception e)
-            {
-                log?.LogError(e, "could not put output {Name} into its safe state", o.Name);
+                try
+                {
+                    o.Line.Value = o.SafeState;
+                }
+                catch (Exception e)
+                {
+                    log?.LogError(e, "could not put output {Name} into its safe state", o.Name);
+                }
             }
         }
         if (outputs.Count > 0)

@@ -14,8 +14,8 @@ namespace EdgeCam.SelfTest;
 /// <summary>
 /// The hardware-in-the-loop checks, each reported on its own line: the camera streams and its
 /// tensor shows the expected content; a rule driven by the camera pipeline (in a child `edgecam
-/// run`) sets an output that returns to its safe state on SIGTERM and on SIGKILL; an input edge is
-/// acted on within the budget; the BME280 reading; the camera survives being unplugged and replugged.
+/// run`) sets an output that returns to its safe state on SIGTERM and on SIGKILL; in that run an
+/// input edge is acted on by a rule within the budget, and a BME280 threshold drives a fan line; the BME280 reading; the camera survives being unplugged and replugged.
 /// </summary>
 public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, HilReport report)
 {
@@ -25,7 +25,6 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
     {
         Guard("camera-stream", CameraStreamAndTensor);
         Guard("gpio-rule-output", RuleOutputAndSafeState);
-        Guard("gpio-edge-latency", EdgeLatency);
         if (wiring.I2cBus is null) report.Skip("bme280-reading", "no i2cBus in the wiring");
         else Guard("bme280-reading", Bme280Reading);
         if (wiring.Stall is null || wiring.Unstall is null) report.Skip("camera-stall", "no stall/unstall commands in the wiring");
@@ -122,13 +121,15 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
         using var fanChipLease = fanChip;
         foreach (var signal in new[] { (Number: 15, Name: "SIGTERM", Check: "gpio-safe-sigterm"), (Number: 9, Name: "SIGKILL", Check: "gpio-safe-sigkill") })
         {
-            using var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["run", "--config", config]))
+            // The run's stdout and log go to a file, as to journald on a device: a serial console is slow.
+            using var child = Process.Start(new ProcessStartInfo("/bin/sh",
+                    ["-c", $"exec \"{Environment.ProcessPath}\" run --config \"{config}\" >>\"{RunLog}\" 2>&1"]))
                 ?? throw new InvalidOperationException("could not start edgecam run");
             var clock = Stopwatch.StartNew();
             bool on = WaitFor(probe, true, TimeSpan.FromSeconds(120), child);
             if (signal.Number == 15)
                 report.Result("gpio-rule-output", on, on ? $"the camera rule drove line {wiring.OutputLine} high {clock.Elapsed.TotalSeconds:0.0} s after start"
-                    : $"line {wiring.OutputLine} never went high (edgecam {(child.HasExited ? $"exited with {child.ExitCode}" : "still running")})");
+                    : $"line {wiring.OutputLine} never went high (edgecam {(child.HasExited ? $"exited with {child.ExitCode}" : "still running")}; its log ends: {RunLogTail()})");
             if (signal.Number == 15 && fanProbe is not null)
             {
                 bool fan = WaitFor(fanProbe, true, TimeSpan.FromSeconds(10), child);
@@ -136,6 +137,7 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
                     ? $"the BME280 sampled by the run reads above {wiring.FanAboveC} C, its threshold input drove the fan rule: line {wiring.FanLine} high"
                     : $"line {wiring.FanLine} never went high although the BME280 should read above {wiring.FanAboveC} C");
             }
+            if (signal.Number == 15 && on) EdgeLatencyThroughRun(child);
             if (!on)
             {
                 if (!child.HasExited) child.Kill();
@@ -152,6 +154,73 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
                 $"after {signal.Name} edgecam {(exited ? $"exited ({child.ExitCode})" : "did not exit in 30 s")}, line {wiring.OutputLine} reads {(safe ? "low (safe)" : "HIGH")}: {how}");
             if (!child.HasExited) child.Kill();
         }
+    }
+
+    /// <summary>
+    /// Check 3, against the running `edgecam run`: its rule "door on while the button input is
+    /// active" must follow the input line within the budget. The edge travels gpio-sim (or a wire)
+    /// -> kernel edge event -> the run's input thread -> the rule engine -> the door line.
+    /// </summary>
+    private void EdgeLatencyThroughRun(Process child)
+    {
+        IGpioChip? stimulusChip = null, probeChip = null;
+        try
+        {
+            ILevelStimulus stimulus;
+            if (wiring.InputPullPath is { } pull) stimulus = new SysfsPullStimulus(pull);
+            else if (wiring.StimulusLine is { } line)
+            {
+                stimulusChip = GpioChipLocator.Open(wiring.GpioChip, _log);
+                stimulus = new OutputLineStimulus(stimulusChip.RequestOutput(line, new OutputLineOptions(), "edgecam:hil-stimulus"));
+            }
+            else throw new InvalidOperationException("the wiring names neither inputPullPath nor stimulusLine");
+            using var stimulusLease = stimulus;
+            using var probe = OpenProbe(wiring.ActValuePath, wiring.ActObserveLine, out probeChip);
+            // Up to three windows of 10 edges; one must be within budget throughout. A shared or
+            // emulated machine stalls now and then for reasons that are not edgecam's, while an
+            // edgecam that waited for the next frame (~200 ms here) would miss every window.
+            var windows = new List<(double Worst, double Mean)>();
+            for (int window = 0; window < 3 && !child.HasExited; window++)
+            {
+                var latencies = new List<double>();
+                for (int i = 0; i < 10 && !child.HasExited; i++)
+                {
+                    bool high = i % 2 == 0;
+                    var clock = Stopwatch.StartNew();
+                    stimulus.Set(high);
+                    // Poll with sleeps: spinning would take a CPU from the run being measured.
+                    while (probe.Read() != high && clock.ElapsedMilliseconds < 1000) Thread.Sleep(1);
+                    latencies.Add(probe.Read() == high ? clock.Elapsed.TotalMilliseconds : double.PositiveInfinity);
+                    Thread.Sleep(30);
+                }
+                stimulus.Set(false);
+                Thread.Sleep(30);
+                windows.Add((latencies.Count == 10 ? latencies.Max() : double.PositiveInfinity, latencies.Count > 0 ? latencies.Average() : 0));
+                if (windows[^1].Worst <= wiring.EdgeBudgetMs) break;
+            }
+            bool ok = windows.Count > 0 && windows[^1].Worst <= wiring.EdgeBudgetMs;
+            report.Result("gpio-edge-latency", ok,
+                $"edges on line {wiring.InputLine}: the run's button rule drove line {wiring.ActLine} to follow; worst/mean per window of 10: " +
+                string.Join(", ", windows.Select(w => $"{w.Worst:0.0}/{w.Mean:0.0} ms")) +
+                $" (budget {wiring.EdgeBudgetMs} ms for every edge of a window; frames take ~200 ms here, so this is the input path, not the frame loop)");
+        }
+        catch (Exception e)
+        {
+            report.Fail("gpio-edge-latency", $"{e.GetType().Name}: {e.Message}");
+        }
+        finally
+        {
+            probeChip?.Dispose();
+            stimulusChip?.Dispose();
+        }
+    }
+
+    private static string RunLog => Path.Combine(Path.GetTempPath(), $"edgecam-hil-run-{Environment.ProcessId}.log");
+
+    private static string RunLogTail()
+    {
+        try { return string.Join(" | ", File.ReadAllLines(RunLog).TakeLast(3)); }
+        catch (IOException) { return "(no log)"; }
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
@@ -199,10 +268,14 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
             w.WriteString("chip", wiring.GpioChip);
             w.WriteStartArray("outputs");
             w.WriteStartObject(); w.WriteString("name", "camera_ok"); w.WriteNumber("line", wiring.OutputLine); w.WriteBoolean("safeState", false); w.WriteEndObject();
+            w.WriteStartObject(); w.WriteString("name", "door"); w.WriteNumber("line", wiring.ActLine); w.WriteBoolean("safeState", false); w.WriteEndObject();
             if (wiring.I2cBus is not null)
             {
                 w.WriteStartObject(); w.WriteString("name", "fan"); w.WriteNumber("line", wiring.FanLine); w.WriteBoolean("safeState", false); w.WriteEndObject();
             }
+            w.WriteEndArray();
+            w.WriteStartArray("inputs");
+            w.WriteStartObject(); w.WriteString("name", "button"); w.WriteNumber("line", wiring.InputLine); w.WriteEndObject();
             w.WriteEndArray();
             w.WriteEndObject();
             if (wiring.I2cBus is not null)
@@ -224,6 +297,11 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
             w.WriteStartObject("when"); w.WriteNumber("minCount", 0); w.WriteEndObject();
             w.WriteStartArray("actions"); w.WriteStartObject(); w.WriteString("output", "camera_ok"); w.WriteString("do", "set"); w.WriteEndObject(); w.WriteEndArray();
             w.WriteEndObject();
+            w.WriteStartObject();
+            w.WriteString("name", "door_on_button");
+            w.WriteStartObject("when"); w.WriteNumber("minCount", 0); w.WriteString("input", "button"); w.WriteEndObject();
+            w.WriteStartArray("actions"); w.WriteStartObject(); w.WriteString("output", "door"); w.WriteString("do", "set"); w.WriteEndObject(); w.WriteEndArray();
+            w.WriteEndObject();
             if (wiring.I2cBus is not null)
             {
                 w.WriteStartObject();
@@ -237,56 +315,6 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
             w.WriteEndObject();
         }
         return path;
-    }
-
-    // --- check 3: an input edge is acted on within the budget ------------------------------------------------
-
-    private void EdgeLatency()
-    {
-        using var chip = GpioChipLocator.Open(wiring.GpioChip, _log);
-        using var stimulus = wiring.InputPullPath is { } pull ? (ILevelStimulus)new SysfsPullStimulus(pull)
-            : wiring.StimulusLine is { } s ? new OutputLineStimulus(chip.RequestOutput(s, new OutputLineOptions(), "edgecam:hil-stimulus"))
-            : throw new InvalidOperationException("the wiring names neither inputPullPath nor stimulusLine");
-        stimulus.Set(false);
-        using var input = chip.RequestInput(wiring.InputLine, new InputLineOptions(Edges: GpioEdges.Both), "edgecam:hil-input");
-        using var output = chip.RequestOutput(wiring.OutputLine, new OutputLineOptions(), "edgecam:hil-output");
-        using var probe = OpenOutputProbe(out var probeChip);
-        using var probeChipLease = probeChip;
-        using var stop = new CancellationTokenSource();
-        int edges = 0;
-        // The device side: every edge event read from the request fd is acted on by driving the output.
-        var actor = new Thread(() =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                if (!input.WaitForEvent(TimeSpan.FromMilliseconds(200), stop.Token)) continue;
-                while (input.TryReadEvent(out var edge)) { output.Value = edge.Rising; Interlocked.Increment(ref edges); }
-            }
-        }) { IsBackground = true, Name = "hil-edge-actor" };
-        actor.Start();
-        var latencies = new List<double>();
-        try
-        {
-            for (int i = 0; i < 10; i++)
-            {
-                bool high = i % 2 == 0;
-                var clock = Stopwatch.StartNew();
-                stimulus.Set(high);
-                while (probe.Read() != high && clock.ElapsedMilliseconds < 1000) Thread.SpinWait(50);
-                latencies.Add(probe.Read() == high ? clock.Elapsed.TotalMilliseconds : double.PositiveInfinity);
-                Thread.Sleep(20);
-            }
-        }
-        finally
-        {
-            stop.Cancel();
-            actor.Join(1000);
-            stimulus.Set(false);
-        }
-        double worst = latencies.Max();
-        report.Result("gpio-edge-latency", worst <= wiring.EdgeBudgetMs && edges >= 10,
-            $"{edges} edge events on line {wiring.InputLine}, acted on (line {wiring.OutputLine}) within {worst:0.0} ms worst, " +
-            $"{latencies.Average():0.0} ms mean (budget {wiring.EdgeBudgetMs} ms)");
     }
 
     // --- check 4: BME280 ---------------------------------------------------------------------------------------

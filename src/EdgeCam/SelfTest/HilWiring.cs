@@ -33,6 +33,10 @@ public sealed class HilWiring
     /// <summary>... or an output line wired to the input (a board).</summary>
     public int? StimulusLine { get; set; }
     public int EdgeBudgetMs { get; set; } = 50;
+    /// <summary>The line the run's rule "on while the input is active" drives, and how it is seen.</summary>
+    public int ActLine { get; set; } = 3;
+    public string? ActValuePath { get; set; }
+    public int? ActObserveLine { get; set; }
 
     public string? I2cBus { get; set; }
     public int Bme280Address { get; set; } = 0x76;
