@@ -64,6 +64,7 @@ public static class RunCommand
                 throw new UserFacingException(ExitCodes.Config, $"config {configPath ?? ConfigLoader.BuiltInName}: {e.Message}");
             }
             foreach (var input in inputs) input.Changed = () => rules.OnInputChanged(Environment.TickCount64);
+            foreach (var sensor in sensors) sensor.Changed = () => rules.OnInputChanged(Environment.TickCount64);
             pipeline = new FramePipeline(source, model, rules, stats, log);
             if (config.Run.LogDetections)
                 pipeline.FrameProcessed = (f, r) => output.WriteLine(w =>

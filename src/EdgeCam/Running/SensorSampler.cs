@@ -46,6 +46,9 @@ public sealed class SensorSampler : IDisposable
     public IReadOnlyList<SensorThresholdInput> Thresholds { get; }
     public long Samples { get; private set; }
 
+    /// <summary>Called on the sampler's thread when a threshold changed (the rule engine reacts at once).</summary>
+    public Action? Changed { get; set; }
+
     public SensorSampler(SensorConfig config, ILogger log)
     {
         _config = config;
@@ -76,11 +79,20 @@ public sealed class SensorSampler : IDisposable
             var values = _sensor.Sample().ToArray();
             lock (_gate) { _latest = values; Samples++; }
             if (_failing) { _failing = false; _log.LogInformation("sensor {Name} answers again", Name); }
+            bool changed = false;
             foreach (var t in Thresholds)
             {
                 foreach (var v in values)
                     if (v.Quantity == t.Quantity && t.Update(v.Value))
+                    {
+                        changed = true;
                         _log.LogInformation("sensor {Name}: {Threshold} {State} ({Quantity} {Value:0.##} {Unit})", Name, t.Name, t.IsActive ? "on" : "off", v.Quantity, v.Value, v.Unit);
+                    }
+            }
+            if (changed)
+            {
+                try { Changed?.Invoke(); }
+                catch (Exception e) when (e is not SensorException) { _log.LogError("sensor {Name}: acting on a threshold change failed: {Error}", Name, e.Message); }
             }
         }
         catch (SensorException e)
