@@ -88,9 +88,26 @@ mkdir -p "$ARTIFACTS"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$initrd.tmp") && mv "$initrd.tmp" "$initrd"
 log "initramfs $(du -h "$initrd" | cut -f1), ready after $(( $(date +%s) - start )) s"
 
-# Software emulation; KVM only when it demonstrably works (it hangs on some CI hosts that expose /dev/kvm).
-accel=(-accel tcg -cpu max)
-if [ "${EDGECAM_HIL_KVM:-0}" = 1 ] && [ -w /dev/kvm ]; then accel=(-enable-kvm -cpu host); fi
+# Software emulation unless KVM demonstrably works: /dev/kvm may exist and still fail (nested
+# virtualisation: QEMU aborts on an MSR with -cpu host, or hangs). A 20 s probe boot of the same
+# initramfs (its init only prints a marker) decides once per host kernel; the verdict is cached.
+# EDGECAM_HIL_ACCEL=tcg|kvm overrides.
+kvm_works() {
+  [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+  local verdict="$EDGECAM_CACHE/hil/kvm-$(uname -r)"
+  if [ ! -f "$verdict" ]; then
+    if timeout 20 qemu-system-x86_64 -enable-kvm -cpu host -m 512 -nographic -no-reboot -nodefaults -serial stdio \
+         -kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" -append "console=ttyS0 panic=-1 loglevel=1 rdinit=/init hil.probe" \
+         </dev/null 2>&1 | grep -aq 'hil-guest: kvm probe ok'; then echo works >"$verdict"; else echo broken >"$verdict"; fi
+  fi
+  [ "$(cat "$verdict")" = works ]
+}
+case "${EDGECAM_HIL_ACCEL:-auto}" in
+  kvm) accel=(-enable-kvm -cpu host) ;;
+  tcg) accel=(-accel tcg -cpu max) ;;
+  *) if kvm_works; then accel=(-enable-kvm -cpu host); else accel=(-accel tcg -cpu max); fi ;;
+esac
+log "accelerator: ${accel[*]}"
 console="$ARTIFACTS/hil-console.txt"
 boot=$(date +%s)
 timeout 420 qemu-system-x86_64 "${accel[@]}" -m 1536 -smp 2 -nographic -no-reboot -nodefaults -serial stdio \
@@ -100,7 +117,7 @@ log "guest ran $(( $(date +%s) - boot )) s; whole stage $(( $(date +%s) - start 
 
 # Result lines may follow a child's partial line on the shared console (a SIGKILLed edgecam run
 # cannot finish its last line), so they are found anywhere in a line.
-results=$(tr -d '\r' <"$console" | grep -oE 'hil: (PASS|FAIL|SKIP) .*' || true)
+results=$(tr -d '\r' <"$console" | grep -aoE 'hil: (PASS|FAIL|SKIP) .*' || true)
 [ -n "$results" ] && echo "$results"
 passed=0; failed=0
 for check in "${EXPECTED_CHECKS[@]}"; do
