@@ -20,6 +20,9 @@ modprobe configfs; mount -t configfs none /sys/kernel/config
 insmod /lib/modules/$KVER/extra/gpiosim.ko || fail_all "insmod gpiosim.ko"
 mkdir -p /sys/kernel/config/gpio-sim/hil/bank0
 echo 8 > /sys/kernel/config/gpio-sim/hil/bank0/num_lines
+echo hil-bank > /sys/kernel/config/gpio-sim/hil/bank0/label
+mkdir -p /sys/kernel/config/gpio-sim/hil/bank0/line3
+echo door > /sys/kernel/config/gpio-sim/hil/bank0/line3/name  # the run finds this line by name
 echo 1 > /sys/kernel/config/gpio-sim/hil/live || fail_all "gpio-sim did not go live"
 SIM=$(ls -d /sys/devices/platform/gpio-sim.*/gpiochip*/ | head -n 1)
 [ -n "$SIM" ] || fail_all "no gpio-sim chip in sysfs"
@@ -40,7 +43,7 @@ say "BME280 seeded on /dev/$BUS at 0x76"
 
 sed -e "s|@SIM@|${SIM%/}|g" -e "s|@BUS@|/dev/$BUS|g" -e "s|@VIVID_ARGS@|$VIVID_ARGS|g" /hil/wiring-qemu.json > /tmp/wiring.json
 edgecam camera list
-edgecam gpio list | head -n 3
+edgecam gpio list
 edgecam selftest --hil --wiring /tmp/wiring.json
 say "selftest exit $?"
 poweroff -f

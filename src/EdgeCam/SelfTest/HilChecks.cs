@@ -268,7 +268,9 @@ public sealed partial class HilChecks(HilWiring wiring, ILoggerFactory logs, Hil
             w.WriteString("chip", wiring.GpioChip);
             w.WriteStartArray("outputs");
             w.WriteStartObject(); w.WriteString("name", "camera_ok"); w.WriteNumber("line", wiring.OutputLine); w.WriteBoolean("safeState", false); w.WriteEndObject();
-            w.WriteStartObject(); w.WriteString("name", "door"); w.WriteNumber("line", wiring.ActLine); w.WriteBoolean("safeState", false); w.WriteEndObject();
+            w.WriteStartObject(); w.WriteString("name", "door");
+            if (wiring.ActLineName is { } lineName) w.WriteString("lineName", lineName); else w.WriteNumber("line", wiring.ActLine);
+            w.WriteBoolean("safeState", false); w.WriteEndObject();
             if (wiring.I2cBus is not null)
             {
                 w.WriteStartObject(); w.WriteString("name", "fan"); w.WriteNumber("line", wiring.FanLine); w.WriteBoolean("safeState", false); w.WriteEndObject();

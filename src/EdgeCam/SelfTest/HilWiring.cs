@@ -19,6 +19,7 @@ public sealed class HilWiring
     public string Model { get; set; } = "";
     public string? Runtime { get; set; }
 
+    /// <summary>The chip: "auto", a path, or a chip's name or label.</summary>
     public string GpioChip { get; set; } = "auto";
     /// <summary>The line edgecam drives.</summary>
     public int OutputLine { get; set; }
@@ -35,6 +36,8 @@ public sealed class HilWiring
     public int EdgeBudgetMs { get; set; } = 50;
     /// <summary>The line the run's rule "on while the input is active" drives, and how it is seen.</summary>
     public int ActLine { get; set; } = 3;
+    /// <summary>When set, the run finds the act line by this name instead of its offset.</summary>
+    public string? ActLineName { get; set; }
     public string? ActValuePath { get; set; }
     public int? ActObserveLine { get; set; }
 
