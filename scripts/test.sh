@@ -2,8 +2,9 @@
 # README command 2: set up and run the whole test suite: unit and integration tests against the
 # real ONNX Runtime library, real models and real photos; the preprocessing tests again with
 # hardware intrinsics off; then the NativeAOT binary itself on the demo, `detect` and its HTTP API;
-# then the systemd unit (verify, exposure score, system-call filter); then scripts/deploy.sh against
-# a real sshd on 127.0.0.1, rollback included.
+# then the same binary against real kernel drivers in a QEMU guest (scripts/hil.sh); then the
+# systemd unit (verify, exposure score, system-call filter); then power loss during updates; then
+# scripts/deploy.sh against a real sshd on 127.0.0.1, rollback included.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -47,13 +48,11 @@ count_results "$ARTIFACTS/test-results-nohw.txt"
 log "the NativeAOT binary itself"
 bash "$REPO/scripts/publish.sh"
 bash "$REPO/tests/aot/aot-smoke.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" | tee "$ARTIFACTS/aot-results.txt" || true
-aot=$(grep -E '^aot: [0-9]+ passed' "$ARTIFACTS/aot-results.txt" | tail -n 1)
-if [ -n "$aot" ]; then
-  passed=$((passed + $(sed -E 's/aot: ([0-9]+) passed.*/\1/' <<<"$aot")))
-  failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$aot")))
-else
-  failed=$((failed + 1))
-fi
+count_stage aot "$ARTIFACTS/aot-results.txt"
+
+log "hardware in the loop: the AOT binary in a QEMU guest against vivid, gpio-sim and i2c-stub"
+bash "$REPO/scripts/hil.sh" --no-publish 2>&1 | tee "$ARTIFACTS/hil-results.txt" | grep -E '^hil: ' || true
+count_stage hil "$ARTIFACTS/hil-results.txt"
 
 log "the systemd unit: verify, exposure score, the binary's system calls against its filter"
 bash "$REPO/tests/service/unit-check.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" | tee "$ARTIFACTS/service-results.txt" || true

@@ -11,7 +11,10 @@ namespace EdgeCam.Rules;
 /// cooldownMs. An output is on while any action aimed at it asks for it ("set": while the rule is
 /// active; "pulse": durationMs from each activation; "blink": alternate halves of periodMs while
 /// active), and it is written only when that changes, so a steady scene costs no syscalls.
-/// Allocation-free per frame; call from one thread.
+/// Allocation-free per frame. Frames are evaluated on the pipeline thread; rules that depend on an
+/// input alone are also evaluated at once when the input changes (<see cref="OnInputChanged"/>,
+/// from the input's thread), so a button or PIR acts without waiting for the next frame. One lock
+/// serialises the two.
 /// </summary>
 public sealed class RuleEngine
 {
@@ -20,6 +23,7 @@ public sealed class RuleEngine
     private readonly bool[] _desired, _current;
     private readonly long[] _manualUntilMs;
     private readonly IRuleEventSink? _sink;
+    private readonly object _gate = new();
 
     public RuleEngine(IReadOnlyList<RuleDefinition> rules, IReadOnlyList<string> labels, OutputBank outputs,
         IReadOnlyList<IBinaryInput>? inputs = null, IRuleEventSink? sink = null)
@@ -100,6 +104,11 @@ public sealed class RuleEngine
     /// <summary>Evaluates every rule on one frame's result at monotonic time <paramref name="nowMs"/>.</summary>
     public void Evaluate(InferenceResult result, long nowMs)
     {
+        lock (_gate) EvaluateLocked(result, nowMs);
+    }
+
+    private void EvaluateLocked(InferenceResult result, long nowMs)
+    {
         var detections = result.Detections.AsSpan();
         foreach (var rule in _rules)
         {
@@ -121,28 +130,57 @@ public sealed class RuleEngine
                 if (d.Score > best) best = d.Score;
             }
             bool raw = count >= w.MinCount && (rule.Input is null || rule.Input.IsActive == w.InputState);
-            int hits = rule.Push(raw);
-            bool debounced = hits >= (def.Debounce?.Hits ?? 1);
-
-            if (!rule.Active && debounced && nowMs >= rule.CooldownUntilMs)
-            {
-                rule.Active = true;
-                rule.ActiveSinceMs = nowMs;
-                rule.LastActivationMs = nowMs;
-                _sink?.OnRule(new RuleEvent(def.Name, true, nowMs, best, count));
-            }
-            else if (rule.Active && !debounced && nowMs - rule.ActiveSinceMs >= def.HoldMs)
-            {
-                rule.Active = false;
-                rule.CooldownUntilMs = nowMs + def.CooldownMs;
-                _sink?.OnRule(new RuleEvent(def.Name, false, nowMs, best, count));
-            }
+            Decide(rule, raw, nowMs, best, count);
         }
         UpdateOutputs(nowMs);
     }
 
+    /// <summary>
+    /// An input changed: rules that need nothing but that input (no label, minCount 0, no
+    /// debounce, which counts frames) are decided now instead of at the next frame.
+    /// </summary>
+    public void OnInputChanged(long nowMs)
+    {
+        lock (_gate)
+        {
+            bool any = false;
+            foreach (var rule in _rules)
+            {
+                var def = rule.Definition;
+                if (rule.Input is null || rule.LabelIndex >= 0 || def.When.MinCount != 0 || (def.Debounce?.Of ?? 1) != 1) continue;
+                Decide(rule, rule.Input.IsActive == def.When.InputState, nowMs, 0, 0);
+                any = true;
+            }
+            if (any) UpdateOutputs(nowMs);
+        }
+    }
+
+    private void Decide(RuleState rule, bool raw, long nowMs, float best, int count)
+    {
+        var def = rule.Definition;
+        int hits = rule.Push(raw);
+        bool debounced = hits >= (def.Debounce?.Hits ?? 1);
+
+        if (!rule.Active && debounced && nowMs >= rule.CooldownUntilMs)
+        {
+            rule.Active = true;
+            rule.ActiveSinceMs = nowMs;
+            rule.LastActivationMs = nowMs;
+            _sink?.OnRule(new RuleEvent(def.Name, true, nowMs, best, count));
+        }
+        else if (rule.Active && !debounced && nowMs - rule.ActiveSinceMs >= def.HoldMs)
+        {
+            rule.Active = false;
+            rule.CooldownUntilMs = nowMs + def.CooldownMs;
+            _sink?.OnRule(new RuleEvent(def.Name, false, nowMs, best, count));
+        }
+    }
+
     /// <summary>Advances time-based actions (pulse ends, blinking) between frames.</summary>
-    public void Tick(long nowMs) => UpdateOutputs(nowMs);
+    public void Tick(long nowMs)
+    {
+        lock (_gate) UpdateOutputs(nowMs);
+    }
 
     private void UpdateOutputs(long nowMs)
     {
@@ -164,10 +202,9 @@ public sealed class RuleEngine
         {
             _desired[o] |= nowMs < Volatile.Read(ref _manualUntilMs[o]);
             if (_desired[o] == _current[o]) continue;
+            if (!_outputs.TrySet(o, _desired[o])) return; // stopping: the outputs are in their safe state for good
             _current[o] = _desired[o];
-            var output = _outputs.Outputs[o];
-            output.Line.Value = _desired[o];
-            _sink?.OnOutput(output.Name, _desired[o], nowMs);
+            _sink?.OnOutput(_outputs.Outputs[o].Name, _desired[o], nowMs);
         }
     }
 }

@@ -246,5 +246,13 @@ else
   failed=$((failed + 1)); echo "  FAIL MQTT checks: mosquitto and mosquitto-clients are not installed (scripts/test.sh installs them)"
 fi
 
+# Device commands on a machine without the devices (scripts/hil.sh runs them against real ones).
+printf '{ "source": { "kind": "camera", "device": "/dev/video-absent" }, "model": { "path": "%s" } }\n' "$FRONT" > "$TMP/camera.json"
+"$BIN" run --config "$TMP/camera.json" >/dev/null 2>"$TMP/camera.err"; rc=$?
+check "a configured camera that is not there: exit 6 naming it" sh -c "test $rc -eq 6 && tail -n 1 \"$TMP/camera.err\" | grep -q '^edgecam: /dev/video-absent: cannot open'"
+expect_error "a wiring file that is not there" 3 "$BIN" selftest --hil --wiring "$TMP/absent-wiring.json"
+check "camera list runs without cameras" sh -c "\"$BIN\" camera list >/dev/null"
+check "gpio list runs without chips" sh -c "\"$BIN\" gpio list >/dev/null"
+
 echo "aot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

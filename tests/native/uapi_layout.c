@@ -38,6 +38,8 @@ int main(void) {
   NUM(VIDIOC_QUERYCAP); NUM(VIDIOC_ENUM_FMT); NUM(VIDIOC_G_FMT); NUM(VIDIOC_S_FMT); NUM(VIDIOC_TRY_FMT);
   NUM(VIDIOC_REQBUFS); NUM(VIDIOC_QUERYBUF); NUM(VIDIOC_QBUF); NUM(VIDIOC_DQBUF); NUM(VIDIOC_STREAMON); NUM(VIDIOC_STREAMOFF);
   NUM(V4L2_CAP_STREAMING); NUM(V4L2_CAP_DEVICE_CAPS);
+  SIZE(v4l2_frmsizeenum); OFF(v4l2_frmsizeenum, type); OFF(v4l2_frmsizeenum, discrete); OFF(v4l2_frmsizeenum, stepwise.step_height);
+  NUM(VIDIOC_ENUM_FRAMESIZES); NUM(V4L2_FRMSIZE_TYPE_STEPWISE); NUM(V4L2_BUF_FLAG_ERROR);
 
   SIZE(i2c_smbus_ioctl_data); OFF(i2c_smbus_ioctl_data, size); OFF(i2c_smbus_ioctl_data, data);
   printf("sizeof(i2c_smbus_data) %zu\n", sizeof(union i2c_smbus_data));

@@ -14,6 +14,9 @@ public static class CommandLine
         root.Subcommands.Add(Infer());
         root.Subcommands.Add(Model());
         root.Subcommands.Add(Update());
+        root.Subcommands.Add(Camera());
+        root.Subcommands.Add(Gpio());
+        root.Subcommands.Add(Selftest());
         return root;
     }
 
@@ -119,6 +122,36 @@ public static class CommandLine
 
     private static Option<string?> ConfigOption(bool required = false) => new("--config", "-c")
     { Description = "The configuration file (JSON) with an \"update\" section.", Required = required };
+
+    private static Command Camera()
+    {
+        var list = new Command("list", "Show the V4L2 devices with their formats and frame sizes.");
+        list.SetAction(_ => CommandRunner.Execute(false, _ => DeviceListCommands.Cameras(), quiet: true));
+        var command = new Command("camera", "Inspect cameras.");
+        command.Subcommands.Add(list);
+        return command;
+    }
+
+    private static Command Gpio()
+    {
+        var list = new Command("list", "Show the GPIO chips with their lines: names, directions, consumers.");
+        list.SetAction(_ => CommandRunner.Execute(false, _ => DeviceListCommands.Chips(), quiet: true));
+        var command = new Command("gpio", "Inspect GPIO chips.");
+        command.Subcommands.Add(list);
+        return command;
+    }
+
+    private static Command Selftest()
+    {
+        var hil = new Option<bool>("--hil") { Description = "Run the hardware-in-the-loop checks against real devices." };
+        var wiring = new Option<string>("--wiring") { Description = "The wiring file: camera, GPIO lines and how they are looped back, I2C bus (JSON).", Required = true };
+        var verbose = Verbose();
+        var command = new Command("selftest", "Check the device layer against real hardware; one \"hil: PASS|FAIL <check> ...\" line per check.")
+        { hil, wiring, verbose };
+        command.SetAction(r => CommandRunner.Execute(r.GetValue(verbose), log =>
+            SelftestCommand.Execute(r.GetValue(hil), r.GetValue(wiring)!, log)));
+        return command;
+    }
 
     private static Option<string> ModelOption() => new("--model", "-m") { Description = "The .onnx model file.", Required = true };
 

@@ -41,6 +41,9 @@ public static class CommandRunner
         ImageDecodeException d => (ExitCodes.Input, d.Message),
         GpioException g => (ExitCodes.Device, g.Message),
         EdgeCam.Updates.Tuf.UpdateRejectedException u => (ExitCodes.UpdateRefused, $"update refused ({u.Failure}): {u.Message}"),
+        EdgeCam.Devices.Video.V4l2Exception v => (ExitCodes.Device, v.Message),
+        EdgeCam.Devices.Sensors.SensorException se => (ExitCodes.Device, se.Message),
+        EdgeCam.Devices.Pwm.PwmException pe => (ExitCodes.Device, pe.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         _ => (ExitCodes.Internal, $"internal error: {e.GetType().Name}: {e.Message}"),
     };

@@ -67,7 +67,9 @@ public static class RunCommand
         using var source = DeviceSetup.OpenSource(config.Source, log);
         log.LogInformation("source {Source}", source.Description);
         using var chip = GpioChipLocator.Open(config.Gpio.Chip, logs.CreateLogger("EdgeCam.Gpio"));
-        using var gpio = new ConfigReloader(configPath, config, chip, model.Bound.Labels, ApplyCommandLine, log, logs.CreateLogger("EdgeCam.Gpio"));
+        var sensors = DeviceSetup.OpenSensors(config.Sensors, logs.CreateLogger("EdgeCam.Sensors"));
+        using var gpio = new ConfigReloader(configPath, config, chip, model.Bound.Labels, [.. sensors.SelectMany(s => s.Thresholds)],
+            ApplyCommandLine, log, logs.CreateLogger("EdgeCam.Gpio"));
         reloader = gpio;
         if (reloadBeforeStart) gpio.Request();
         UnhandledExceptionEventHandler onFault = (_, e) => gpio.Outputs.ApplySafeState($"fault: {(e.ExceptionObject as Exception)?.Message}");
@@ -101,6 +103,13 @@ public static class RunCommand
             {
                 throw new UserFacingException(ExitCodes.Config, $"config {configPath ?? ConfigLoader.BuiltInName}: {e.Message}");
             }
+            // Input-only rules are decided when an input changes, not at the next frame.
+            void WireInputChanges(RuleEngine engine)
+            {
+                foreach (var input in gpio.Inputs) input.Changed = () => engine.OnInputChanged(Environment.TickCount64);
+                foreach (var sensor in sensors) sensor.Changed = () => engine.OnInputChanged(Environment.TickCount64);
+            }
+            WireInputChanges(rules);
             status.Rules = rules;
             pipeline = new FramePipeline(source, model, rules, stats, log, modelVersion);
             using var updateController = updates is null ? null : new UpdateController(updates, pipeline, config.Update!, sessionOptions, logs.CreateLogger("EdgeCam.Update"));
@@ -139,6 +148,7 @@ public static class RunCommand
                 {
                     pipeline.Rules = reloaded;
                     status.Rules = reloaded;
+                    WireInputChanges(reloaded);
                     if (motion is not null && config.Adapt.Motion?.Input is { } motionInput)
                     {
                         // The old line was released; follow the input of that name on the new lines.
@@ -186,13 +196,14 @@ public static class RunCommand
             gpio.Outputs.ApplySafeState(cancel.IsCancellationRequested ? "stopped by signal" : "end of run");
             snapshots?.Flush(TimeSpan.FromSeconds(5));
             RunSummary.Write(output, stats, measurements, $"{pipeline.Model.Name} {pipeline.Model.Version}", source.Description, log, governor.TargetFps,
-                updates is null ? null : UpdateStatus.Describe(updates, pipeline.ModelVersion));
+                updates is null ? null : UpdateStatus.Describe(updates, pipeline.ModelVersion), sensors);
             return ExitCodes.Ok;
         }
         finally
         {
             gpio.Outputs.ApplySafeState("shutdown");
             AppDomain.CurrentDomain.UnhandledException -= onFault;
+            foreach (var sensor in sensors) sensor.Dispose();
             // The pipeline owns the running model (and any it swapped in); before it exists, we do.
             if (pipeline is not null) pipeline.Dispose();
             else model.Dispose();

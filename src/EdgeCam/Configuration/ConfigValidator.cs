@@ -5,7 +5,7 @@ namespace EdgeCam.Configuration;
 /// <c>path: value is not allowed, expected ...</c>.</summary>
 internal static class ConfigValidator
 {
-    private static readonly string[] SourceKinds = ["image", "directory", "synthetic"];
+    private static readonly string[] SourceKinds = ["image", "directory", "synthetic", "camera"];
     private static readonly string[] SyntheticFormats = ["rgb24", "yuyv"];
     private static readonly string[] Optimizations = ["disabled", "basic", "extended", "all"];
     private static readonly string[] Drives = ["pushPull", "openDrain", "openSource"];
@@ -26,8 +26,21 @@ internal static class ConfigValidator
             Range("source.height", s.Height, 2, 8192, errors);
             if (s.Frames < 0) errors.Add($"source.frames: {s.Frames} is not allowed, expected an integer >= 0");
         }
+        if (s.Kind == "camera")
+        {
+            if (string.IsNullOrEmpty(s.Device))
+                errors.Add("source.device: missing, expected a V4L2 device path (/dev/video0) or its card, bus or driver name");
+            if (EdgeCam.Devices.Video.V4l2Formats.Parse(s.Format) is null)
+                errors.Add($"source.format: \"{s.Format}\" is not allowed, expected one of {string.Join(", ", EdgeCam.Devices.Video.V4l2Formats.Supported.Select(f => EdgeCam.Devices.Video.V4l2Formats.Name(f.FourCc).ToLowerInvariant()))}");
+            Range("source.width", s.Width, 2, 8192, errors);
+            Range("source.height", s.Height, 2, 8192, errors);
+            Range("source.stallMs", s.StallMs, 100, 600000, errors);
+        }
         Range("source.framesPerImage", s.FramesPerImage, 1, 100000, errors);
         Range("source.maxDecodedMegabytes", s.MaxDecodedMegabytes, 1, 65536, errors);
+
+        SensorConfigValidator.Validate(c, errors);
+        PwmConfigValidator.Validate(c, errors);
 
         if (string.IsNullOrEmpty(c.Model.Path))
             errors.Add("model.path: missing, expected the .onnx model file");
@@ -41,6 +54,7 @@ internal static class ConfigValidator
             string path = $"gpio.outputs[{i}]";
             LineRef(path, o.Name, o.Line, o.LineName, names, errors);
             OneOf($"{path}.drive", o.Drive, Drives, errors);
+            OneOf($"{path}.bias", o.Bias, Biases, errors);
         }
         for (int i = 0; i < c.Gpio.Inputs.Count; i++)
         {

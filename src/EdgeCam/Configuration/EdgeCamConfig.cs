@@ -21,6 +21,34 @@ public sealed class EdgeCamConfig
     public AdaptConfig Adapt { get; set; } = new();
     /// <summary>Optional: events, state and Home Assistant discovery over MQTT (see MqttConfig.cs).</summary>
     public MqttConfig? Mqtt { get; set; }
+    /// <summary>Sensors sampled on their own schedule; their thresholds are inputs rules can use.</summary>
+    public List<SensorConfig> Sensors { get; set; } = [];
+    /// <summary>PWM actuators (sysfs): outputs that rules switch like GPIO lines.</summary>
+    public List<PwmConfig> Pwm { get; set; } = [];
+}
+
+/// <summary>A PWM channel as an output: a buzzer tone, an LED dimmer or a servo, with an on and an off setting.</summary>
+public sealed class PwmConfig
+{
+    public string Name { get; set; } = "";
+    /// <summary>N of /sys/class/pwm/pwmchipN.</summary>
+    public int Chip { get; set; }
+    public int Channel { get; set; }
+    /// <summary>"tone" (buzzer), "dim" (LED) or "servo".</summary>
+    public string Kind { get; set; } = "tone";
+    /// <summary>Tone pitch or dimmer frequency (servos run at 50 Hz).</summary>
+    public double FrequencyHz { get; set; } = 2000;
+    /// <summary>Dimmer: duty 0..1 when on and when off.</summary>
+    public double Level { get; set; } = 1;
+    public double OffLevel { get; set; }
+    /// <summary>Servo: angle (0..180 degrees) when on and when off, and the pulse widths of 0 and 180 degrees.</summary>
+    public double OnAngle { get; set; } = 90;
+    public double OffAngle { get; set; }
+    public double MinPulseUs { get; set; } = 1000;
+    public double MaxPulseUs { get; set; } = 2000;
+    /// <summary>"normal" or "inversed".</summary>
+    public string Polarity { get; set; } = "normal";
+    public bool SafeState { get; set; }
 }
 
 public sealed class AdaptConfig
@@ -75,9 +103,34 @@ public sealed class SnapshotConfig
     public int Quality { get; set; } = 85;
 }
 
+public sealed class SensorConfig
+{
+    public string Name { get; set; } = "";
+    /// <summary>The driver: "bme280".</summary>
+    public string Kind { get; set; } = "bme280";
+    /// <summary>The I2C bus device, e.g. /dev/i2c-1.</summary>
+    public string Bus { get; set; } = "/dev/i2c-1";
+    /// <summary>7-bit I2C address (a BME280 is at 0x76 = 118 or 0x77 = 119).</summary>
+    public int Address { get; set; } = 0x76;
+    public int IntervalMs { get; set; } = 5000;
+    public List<ThresholdConfig> Thresholds { get; set; } = [];
+}
+
+/// <summary>A named binary input that is on while a sensor quantity is above <see cref="Above"/>
+/// (or below <see cref="Below"/>), with <see cref="Hysteresis"/> to turn off.</summary>
+public sealed class ThresholdConfig
+{
+    public string Name { get; set; } = "";
+    /// <summary>"temperature" (C), "pressure" (Pa) or "humidity" (%RH).</summary>
+    public string Quantity { get; set; } = "temperature";
+    public double? Above { get; set; }
+    public double? Below { get; set; }
+    public double Hysteresis { get; set; }
+}
+
 public sealed class SourceConfig
 {
-    /// <summary>"image", "directory" or "synthetic".</summary>
+    /// <summary>"image", "directory", "synthetic" or "camera" (V4L2).</summary>
     public string Kind { get; set; } = "directory";
     /// <summary>An image file or a directory of images.</summary>
     public string? Path { get; set; }
@@ -93,6 +146,11 @@ public sealed class SourceConfig
     public string Format { get; set; } = "yuyv";
     /// <summary>Synthetic: frames to produce; 0 = endless.</summary>
     public long Frames { get; set; } = 300;
+    /// <summary>Camera: a V4L2 device path (/dev/video0) or its card, bus or driver name. Width, height and
+    /// format are what is asked for; the nearest the device offers is taken.</summary>
+    public string? Device { get; set; }
+    /// <summary>Camera: no frame for this long counts as a stall: the device is closed and reopened.</summary>
+    public int StallMs { get; set; } = 3000;
     /// <summary>Largest total size of decoded images a directory source may hold in memory.</summary>
     public int MaxDecodedMegabytes { get; set; } = 256;
 }
@@ -132,6 +190,8 @@ public sealed class OutputConfig
     public bool SafeState { get; set; }
     /// <summary>"pushPull", "openDrain" or "openSource".</summary>
     public string Drive { get; set; } = "pushPull";
+    /// <summary>"none", "pullUp", "pullDown" or "disabled" (open-drain/source outputs usually want a pull).</summary>
+    public string Bias { get; set; } = "none";
 }
 
 public sealed class InputConfig

@@ -15,12 +15,12 @@ namespace EdgeCam.Running;
 /// Owns the GPIO lines of the run, since a reload may replace them.
 /// </summary>
 public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IGpioChip chip, IReadOnlyList<string> labels,
-    Action<EdgeCamConfig> applyCommandLine, ILogger log, ILogger gpioLog) : IDisposable
+    IReadOnlyList<IBinaryInput> sensorInputs, Action<EdgeCamConfig> applyCommandLine, ILogger log, ILogger gpioLog) : IDisposable
 {
     private volatile bool _requested;
 
     public EdgeCamConfig Running { get; private set; } = running;
-    public OutputBank Outputs { get; private set; } = DeviceSetup.OpenOutputs(chip, running.Gpio, gpioLog);
+    public OutputBank Outputs { get; private set; } = DeviceSetup.OpenOutputs(chip, running.Gpio, gpioLog, running.Pwm);
     public List<GpioBinaryInput> Inputs { get; private set; } = DeviceSetup.OpenInputs(chip, running.Gpio, log);
 
     /// <summary>From the signal handler: reload before the next frame.</summary>
@@ -29,7 +29,10 @@ public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IG
     public bool Pending => _requested;
 
     /// <summary>The rule engine for the running config.</summary>
-    public RuleEngine BuildRules(IRuleEventSink sink) => new(Running.Rules, labels, Outputs, Inputs, sink);
+    /// <summary>What rules may read: the GPIO inputs and the sensors' thresholds (sensors are opened once per run).</summary>
+    private List<IBinaryInput> RuleInputs => [.. Inputs, .. sensorInputs];
+
+    public RuleEngine BuildRules(IRuleEventSink sink) => new(Running.Rules, labels, Outputs, RuleInputs, sink);
 
     /// <summary>Pipeline thread, between frames: the new rule engine, or null when the reload was rejected
     /// (the reason is logged and recorded in <paramref name="status"/>).</summary>
@@ -56,7 +59,7 @@ public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IG
         {
             try
             {
-                engine = new RuleEngine(next.Rules, labels, Outputs, Inputs, sink);
+                engine = new RuleEngine(next.Rules, labels, Outputs, RuleInputs, sink);
             }
             catch (ArgumentException e)
             {
@@ -68,12 +71,15 @@ public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IG
             // Rehearse on a simulated chip first, so a rule that does not fit never costs the running lines.
             try
             {
-                var rehearsal = new SimulatedGpioChip(512);
-                using var outputs = DeviceSetup.OpenOutputs(rehearsal, next.Gpio, gpioLog);
+                // PWM channels stand in as simulated lines of the same names (sysfs channels cannot be opened twice).
+                var rehearsal = new SimulatedGpioChip(1024);
+                var rehearsalGpio = new GpioConfig { Chip = next.Gpio.Chip, Inputs = next.Gpio.Inputs,
+                    Outputs = [.. next.Gpio.Outputs, .. Running.Pwm.Select((p, i) => new OutputConfig { Name = p.Name, Line = 512 + i, SafeState = p.SafeState })] };
+                using var outputs = DeviceSetup.OpenOutputs(rehearsal, rehearsalGpio, gpioLog);
                 var inputs = DeviceSetup.OpenInputs(rehearsal, next.Gpio, log);
                 try
                 {
-                    _ = new RuleEngine(next.Rules, labels, outputs, inputs, null);
+                    _ = new RuleEngine(next.Rules, labels, outputs, [.. inputs, .. sensorInputs], null);
                 }
                 finally
                 {
@@ -95,6 +101,10 @@ public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IG
             ("http", !Same(next.Http, Running.Http, ConfigJsonContext.Default.HttpConfig)),
             ("snapshots", !Same(next.Snapshots, Running.Snapshots, ConfigJsonContext.Default.SnapshotConfig)),
             ("adapt", !Same(next.Adapt, Running.Adapt, ConfigJsonContext.Default.AdaptConfig)),
+            ("sensors", !SameList(next.Sensors, Running.Sensors, ConfigJsonContext.Default.ListSensorConfig)),
+            ("mqtt", !Same(next.Mqtt, Running.Mqtt, ConfigJsonContext.Default.MqttConfig)),
+            ("update", !Same(next.Update, Running.Update, ConfigJsonContext.Default.UpdateConfig)),
+            ("pwm", !SameList(next.Pwm, Running.Pwm, ConfigJsonContext.Default.ListPwmConfig)),
         })
         {
             if (changed) log.LogWarning("config reload: the {Section} section changed; that takes effect when edgecam restarts", section);
@@ -102,6 +112,7 @@ public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IG
         // Keep the sections that were not reloaded as they run, so the next comparison is against what runs.
         next.Model = Running.Model; next.Source = Running.Source; next.Run = Running.Run;
         next.Http = Running.Http; next.Snapshots = Running.Snapshots; next.Adapt = Running.Adapt;
+        next.Sensors = Running.Sensors; next.Pwm = Running.Pwm; next.Mqtt = Running.Mqtt; next.Update = Running.Update;
         Running = next;
         status.ReloadApplied();
         log.LogInformation("config reloaded from {Path}: {Rules} rules, {Outputs} outputs, {Inputs} inputs (model session kept)",
@@ -116,14 +127,14 @@ public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IG
         ReleaseLines("config reload");
         try
         {
-            Outputs = DeviceSetup.OpenOutputs(chip, next.Gpio, gpioLog);
+            Outputs = DeviceSetup.OpenOutputs(chip, next.Gpio, gpioLog, Running.Pwm);
             Inputs = DeviceSetup.OpenInputs(chip, next.Gpio, log);
-            return new RuleEngine(next.Rules, labels, Outputs, Inputs, sink);
+            return new RuleEngine(next.Rules, labels, Outputs, RuleInputs, sink);
         }
         catch (GpioException e)
         {
             log.LogError("config reload: the new GPIO lines could not be requested ({Error}); going back to the running ones", e.Message);
-            Outputs = DeviceSetup.OpenOutputs(chip, Running.Gpio, gpioLog);
+            Outputs = DeviceSetup.OpenOutputs(chip, Running.Gpio, gpioLog, Running.Pwm);
             Inputs = DeviceSetup.OpenInputs(chip, Running.Gpio, log);
             throw;
         }
@@ -145,6 +156,9 @@ public sealed class ConfigReloader(string? configPath, EdgeCamConfig running, IG
 
     private static bool Same<T>(T? a, T? b, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class =>
         JsonSerializer.Serialize(a, type!) == JsonSerializer.Serialize(b, type!);
+
+    private static bool SameList<T>(List<T> a, List<T> b, System.Text.Json.Serialization.Metadata.JsonTypeInfo<List<T>> type) =>
+        JsonSerializer.Serialize(a, type) == JsonSerializer.Serialize(b, type);
 
     public void Dispose() => ReleaseLines("shutdown");
 }

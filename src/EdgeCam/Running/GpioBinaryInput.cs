@@ -18,6 +18,9 @@ public sealed class GpioBinaryInput : IBinaryInput, IDisposable
     public string Name { get; }
     public bool IsActive => _active;
 
+    /// <summary>Called on the input's thread after each change of level (the rule engine reacts at once).</summary>
+    public Action? Changed { get; set; }
+
     public GpioBinaryInput(string name, IGpioInput line, ILogger log)
     {
         Name = name;
@@ -28,11 +31,15 @@ public sealed class GpioBinaryInput : IBinaryInput, IDisposable
             while (!_stop.IsCancellationRequested)
             {
                 if (!_line.WaitForEvent(TimeSpan.FromSeconds(1), _stop.Token)) continue;
+                bool was = _active;
                 while (_line.TryReadEvent(out var edge))
                 {
                     _active = edge.Rising;
                     log.LogDebug("input {Name}: {Edge} edge", Name, edge.Rising ? "rising" : "falling");
                 }
+                if (_active == was) continue;
+                try { Changed?.Invoke(); }
+                catch (Exception e) { log.LogError("input {Name}: acting on its change failed: {Error}", Name, e.Message); }
             }
         }) { IsBackground = true, Name = $"gpio-input-{name}" };
         _thread.Start();

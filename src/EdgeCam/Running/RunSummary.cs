@@ -37,7 +37,8 @@ public sealed class RunMeasurements
 public static class RunSummary
 {
     public static void Write(JsonLineWriter output, PipelineStats stats, RunMeasurements m, string model, string source, ILogger log,
-        double targetFps = 0, Action<System.Text.Json.Utf8JsonWriter>? extra = null)
+        double targetFps = 0, Action<System.Text.Json.Utf8JsonWriter>? extra = null,
+        IReadOnlyList<SensorSampler>? sensors = null)
     {
         long allocated = m.AllocatedAtEnd - m.AllocatedAtWarmup;
         long framesSinceWarmup = stats.FramesProcessed;
@@ -72,6 +73,18 @@ public static class RunSummary
                 w.WriteEndObject();
             }
             w.WriteEndObject();
+            if (sensors is { Count: > 0 })
+            {
+                // The latest value of each quantity of each sensor, e.g. "room": {"temperature": 25.08, ...}.
+                w.WriteStartObject("sensors");
+                foreach (var s in sensors)
+                {
+                    w.WriteStartObject(s.Name);
+                    foreach (var v in s.Latest) w.WriteNumber(v.Quantity, Math.Round(v.Value, 3));
+                    w.WriteEndObject();
+                }
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         });
         log.LogInformation("{Frames} frames ({Dropped} dropped, {Failed} failed) in {Seconds:0.0} s: {Fps:0.0} fps; start-up {Startup:0} ms, RSS {Rss:0.0} MB",

@@ -88,7 +88,46 @@ public class ConfigLoaderTests
     public void SeveralErrorsAreCountedInOneLine()
     {
         string msg = Error("{ \"source\": { \"kind\": \"webcam\", \"fps\": -1 }, \"model\": { \"threads\": 999 } }");
-        Assert.StartsWith("config test.json: source.kind: \"webcam\" is not allowed, expected one of \"image\", \"directory\", \"synthetic\" (and 3 more: ", msg);
+        Assert.StartsWith("config test.json: source.kind: \"webcam\" is not allowed, expected one of \"image\", \"directory\", \"synthetic\", \"camera\" (and 3 more: ", msg);
+    }
+
+    [Fact]
+    public void ACameraSourceNeedsADeviceAndAFormatEdgeCamReads()
+    {
+        string Camera(string fields) => Valid.Replace("\"kind\": \"directory\", \"path\": \"photos\", \"fps\": 5", $"\"kind\": \"camera\"{fields}");
+        Assert.Contains("source.device: missing", Error(Camera("")));
+        Assert.Contains("source.format: \"h264\" is not allowed", Error(Camera(", \"device\": \"/dev/video0\", \"format\": \"h264\"")));
+        var c = ConfigLoader.Parse(Camera(", \"device\": \"HD Pro Webcam C920\", \"format\": \"nv12\", \"stallMs\": 1500"), "test.json", "/etc/edgecam");
+        Assert.Equal("HD Pro Webcam C920", c.Source.Device);
+        Assert.Equal(1500, c.Source.StallMs);
+    }
+
+    [Fact]
+    public void SensorThresholdsAreInputsRulesMayUse()
+    {
+        string json = Valid.Replace("\"rules\": [", """
+          "sensors": [ { "name": "room", "kind": "bme280", "bus": "/dev/i2c-1", "address": 118,
+                         "thresholds": [ { "name": "too_hot", "quantity": "temperature", "above": 30, "hysteresis": 1 } ] } ],
+          "rules": [ { "name": "fan", "when": { "minCount": 0, "input": "too_hot" }, "actions": [ { "output": "light" } ] },
+        """);
+        var c = ConfigLoader.Parse(json, "test.json", "/etc/edgecam");
+        Assert.Equal("too_hot", c.Sensors[0].Thresholds[0].Name);
+        Assert.Contains("sensors[0].address: 200 is not allowed", Error(json.Replace("\"address\": 118", "\"address\": 200")));
+        Assert.Contains("sensors[0].thresholds[0]: expected exactly one of \"above\" and \"below\"", Error(json.Replace("\"above\": 30", "\"above\": 30, \"below\": 10")));
+        Assert.Contains("sensors[0].kind: \"dht22\" is not allowed", Error(json.Replace("\"bme280\"", "\"dht22\"")));
+    }
+
+    [Fact]
+    public void PwmActuatorsAreOutputsRulesMayDrive()
+    {
+        string json = Valid.Replace("\"rules\": [ { \"name\": \"a\", \"when\": { \"label\": \"face\" }, \"actions\": [ { \"output\": \"light\" } ] } ]", """
+          "pwm": [ { "name": "buzzer", "chip": 0, "channel": 1, "kind": "tone", "frequencyHz": 2000 } ],
+          "rules": [ { "name": "a", "when": { "label": "face" }, "actions": [ { "output": "buzzer", "do": "pulse" } ] } ]
+        """);
+        Assert.Equal("buzzer", ConfigLoader.Parse(json, "test.json", "/etc/edgecam").Pwm[0].Name);
+        Assert.Contains("pwm[0].kind: \"siren\" is not allowed", Error(json.Replace("\"tone\"", "\"siren\"")));
+        Assert.Contains("pwm[0].name: \"light\" is not allowed, expected a name not used by another output",
+            Error(json.Replace("\"name\": \"buzzer\"", "\"name\": \"light\"")));
     }
 }
 

@@ -138,6 +138,14 @@ public unsafe class UapiLayoutTests
         Same("VIDIOC_STREAMOFF", V4l2Constants.StreamOff);
         Same("V4L2_CAP_STREAMING", V4l2Constants.CapStreaming);
         Same("V4L2_CAP_DEVICE_CAPS", V4l2Constants.CapDeviceCaps);
+        Same("sizeof(v4l2_frmsizeenum)", (ulong)sizeof(V4l2FrameSizeEnum));
+        var fs = new V4l2FrameSizeEnum();
+        Same("offsetof(v4l2_frmsizeenum.type)", Off(ref fs, ref fs.Type));
+        Same("offsetof(v4l2_frmsizeenum.discrete)", Off(ref fs, ref fs.DiscreteWidth));
+        Same("offsetof(v4l2_frmsizeenum.stepwise.step_height)", Off(ref fs, ref fs.StepHeight));
+        Same("VIDIOC_ENUM_FRAMESIZES", V4l2Constants.EnumFrameSizes);
+        Same("V4L2_FRMSIZE_TYPE_STEPWISE", V4l2Constants.FrameSizeStepwise);
+        Same("V4L2_BUF_FLAG_ERROR", V4l2Constants.BufFlagError);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public class ConfigReloaderTests : IDisposable
 
     private ConfigReloader Start()
     {
-        _reloader = new ConfigReloader(_path, ConfigLoader.Load(_path), _chip, Labels, _ => { }, Log, Log);
+        _reloader = new ConfigReloader(_path, ConfigLoader.Load(_path), _chip, Labels, [], _ => { }, Log, Log);
         return _reloader;
     }
 
@@ -142,7 +142,7 @@ public class ConfigReloaderTests : IDisposable
     public void TheBuiltInDemoHasNoFileToReload()
     {
         Write(Rule("face_seen", 0.5));
-        using var reloader = new ConfigReloader(null, ConfigLoader.Load(_path), _chip, Labels, _ => { }, Log, Log);
+        using var reloader = new ConfigReloader(null, ConfigLoader.Load(_path), _chip, Labels, [], _ => { }, Log, Log);
         Assert.Null(reloader.Reload(_events, _status));
         Assert.Contains("built-in demo", _status.LastReloadError);
     }

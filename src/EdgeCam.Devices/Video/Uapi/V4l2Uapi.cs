@@ -99,8 +99,31 @@ public unsafe struct V4l2Timecode
     public fixed byte UserBits[4];
 }
 
+/// <summary>struct v4l2_frmsizeenum (44 bytes): index, pixel_format, type, then a union of a discrete
+/// size (width, height) and a stepwise range (min/max/step of width and height).</summary>
+[StructLayout(LayoutKind.Explicit, Size = 44)]
+public struct V4l2FrameSizeEnum
+{
+    [FieldOffset(0)] public uint Index;
+    [FieldOffset(4)] public uint PixelFormat;
+    [FieldOffset(8)] public uint Type;
+    [FieldOffset(12)] public uint DiscreteWidth;
+    [FieldOffset(16)] public uint DiscreteHeight;
+    [FieldOffset(12)] public uint MinWidth;
+    [FieldOffset(16)] public uint MaxWidth;
+    [FieldOffset(20)] public uint StepWidth;
+    [FieldOffset(24)] public uint MinHeight;
+    [FieldOffset(28)] public uint MaxHeight;
+    [FieldOffset(32)] public uint StepHeight;
+}
+
 public static class V4l2Constants
 {
+    public const uint EnumFrameSizes = 0xC02C564A;
+    public const uint FrameSizeDiscrete = 1;
+    public const uint FrameSizeContinuous = 2;
+    public const uint FrameSizeStepwise = 3;
+    public const uint BufFlagError = 0x40;
     public const uint QueryCap = 0x80685600;
     public const uint EnumFmt = 0xC0405602;
     public const uint GetFormat = 0xC0D05604;
