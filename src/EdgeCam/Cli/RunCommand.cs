@@ -83,7 +83,11 @@ public static class RunCommand
             Func<long> currentFrame = () => pipeline?.CurrentSequence ?? -1;
             using var uplink = config.Mqtt is { } mqtt
                 ? MqttUplink.Start(mqtt, new UplinkSubject(config.Rules.Select(r => r.Name).ToList(),
-                    config.Gpio.Outputs.Select(o => (o.Name, o.SafeState)).ToList(), $"{model.Name} {model.Version}"),
+                    config.Gpio.Outputs.Select(o => (o.Name, o.SafeState)).ToList(), $"{model.Name} {model.Version}")
+                    {
+                        Measured = SensorReporting.Measured(sensors),
+                        ReadMeasured = () => SensorReporting.Read(sensors),
+                    },
                     currentFrame, logs.CreateLogger("EdgeCam.Mqtt"))
                 : null;
             IRuleEventSink sink = new JsonEventSink(output, currentFrame);
@@ -135,6 +139,9 @@ public static class RunCommand
             RunMetrics.Register(metrics, status);
             AdaptMetrics.Register(metrics, stats, governor);
             if (updateController is not null) UpdateMetrics.Register(metrics, updateController.Agent, pipeline);
+            SensorReporting.Register(metrics, sensors);
+            if (source is EdgeCam.Devices.Video.V4l2CameraSource camera)
+                metrics.Counter("edgecam_camera_outages_total", "Times the camera disappeared or stalled and was reopened.", () => camera.Outages);
             using var api = RunServices.StartApi(config.Http, status, capture, metrics, logs);
 
             using var notifier = SystemdNotifier.FromEnvironment();

@@ -49,20 +49,25 @@ public sealed class SensorSampler : IDisposable
     /// <summary>Called on the sampler's thread when a threshold changed (the rule engine reacts at once).</summary>
     public Action? Changed { get; set; }
 
-    public SensorSampler(SensorConfig config, ILogger log)
+    public SensorSampler(SensorConfig config, ILogger log) : this(config, Open(config), log) { }
+
+    /// <summary>With a driver already open (the kernel-backed ones come from <see cref="Open"/>).</summary>
+    public SensorSampler(SensorConfig config, ISensor sensor, ILogger log)
     {
         _config = config;
         _log = log;
-        _sensor = config.Kind switch
-        {
-            "bme280" => new Bme280Sensor(config.Bus, config.Address, config.Name),
-            _ => throw new SensorException($"sensor \"{config.Name}\": unknown kind \"{config.Kind}\""),
-        };
+        _sensor = sensor;
         Thresholds = config.Thresholds.Select(t => new SensorThresholdInput(t)).ToArray();
         SampleOnce(); // thresholds hold a real value before the first frame
         _thread = new Thread(Loop) { IsBackground = true, Name = $"sensor-{config.Name}" };
         _thread.Start();
     }
+
+    private static ISensor Open(SensorConfig config) => config.Kind switch
+    {
+        "bme280" => new Bme280Sensor(config.Bus, config.Address, config.Name),
+        _ => throw new SensorException($"sensor \"{config.Name}\": unknown kind \"{config.Kind}\""),
+    };
 
     /// <summary>The latest values (empty until the first good sample).</summary>
     public SensorValue[] Latest { get { lock (_gate) return _latest; } }

@@ -14,7 +14,13 @@ using Microsoft.Extensions.Logging;
 namespace EdgeCam.Upstream;
 
 /// <summary>What a run has to report over MQTT: its rules, its outputs (with their safe states) and its model.</summary>
-public sealed record UplinkSubject(IReadOnlyList<string> Rules, IReadOnlyList<(string Name, bool SafeState)> Outputs, string Model);
+public sealed record UplinkSubject(IReadOnlyList<string> Rules, IReadOnlyList<(string Name, bool SafeState)> Outputs, string Model)
+{
+    /// <summary>Values measured outside the pipeline (e.g. a BME280's temperature), each a Home Assistant sensor.</summary>
+    public IReadOnlyList<MeasuredValue> Measured { get; init; } = [];
+    /// <summary>Reads the latest of <see cref="Measured"/> (by id) when measurements are published.</summary>
+    public Func<IEnumerable<(string Id, double Value)>>? ReadMeasured { get; init; }
+}
 
 /// <summary>A measured value published as a Home Assistant sensor.</summary>
 public sealed record MeasuredValue(string Id, string Name, string? Unit, string? DeviceClass, string StateClass, string Icon);
@@ -143,6 +149,8 @@ public sealed partial class MqttUplink : IRuleEventSink, IDisposable
         PublishMeasurement("fps", stats.FramesPerSecond);
         PublishMeasurement("inference_ms", stats.Inference.MeanMs);
         PublishMeasurement("frames_dropped", stats.FramesDropped);
+        if (_subject.ReadMeasured is { } read)
+            foreach (var (id, value) in read()) PublishMeasurement(id, value);
     }
 
     /// <summary>Publishes one measured value (retained, QoS 0: the next one replaces a lost one).</summary>

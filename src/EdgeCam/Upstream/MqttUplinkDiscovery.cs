@@ -27,7 +27,7 @@ public sealed partial class MqttUplink
                 PayloadOn = "ON", PayloadOff = "OFF", Icon = "mdi:eye", Device = device,
             });
         }
-        foreach (var v in PipelineValues)
+        foreach (var v in PipelineValues.Concat(_subject.Measured))
         {
             string id = "sensor_" + v.Id;
             yield return (HomeAssistantDiscovery.Topic(prefix, "sensor", _nodeId, id), new DiscoveryDocument
