@@ -105,7 +105,7 @@ public sealed class FramePipeline(IFrameSource source, LoadedModel model, RuleEn
         if (frame is null) return false;
         long t1 = Stopwatch.GetTimestamp();
         CurrentSequence = frame.Sequence;
-        if (_pending is not null) ApplyPendingSwap();
+        if (Volatile.Read(ref _pending) is not null) ApplyPendingSwap(); // set by another thread: read it fresh each frame
         var model = _model;
         LastStepProcessed = false;
         if (Gate is { } gate && gate.Decide(frame, t1) is var verdict && verdict != EdgeCam.Adapting.FrameVerdict.Process)
