@@ -15,6 +15,10 @@ bash "$REPO/scripts/setup-native-reference.sh"
 # with mosquitto_sub/mosquitto_pub; TLS tests make their certificates with openssl.
 apt_install mosquitto mosquitto-clients openssl
 
+# The reference runtimes the tests compare against (onnxruntime-node) are official ORT builds too:
+# keep their telemetry off as edgecam does for itself (src/EdgeCam.Inference/Onnx/OrtTelemetry.cs).
+export ORT_DISABLE_TELEMETRY=1
+
 mkdir -p "$ARTIFACTS"
 passed=0; failed=0
 # count_results FILE: adds a `dotnet test` run's totals ("Passed!  - Failed: 0, Passed: 12, ...") to ours.

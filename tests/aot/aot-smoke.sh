@@ -31,6 +31,11 @@ check "--help exits 0" sh -c "\"$BIN\" --help >/dev/null"
 
 "$BIN" run >"$TMP/run.out" 2>"$TMP/run.err"; rc=$?
 check "demo run exits 0" test "$rc" -eq 0
+# ONNX Runtime's own telemetry (official builds >= 1.29) keeps a device id and events under
+# ~/.cache/Microsoft and uploads them; EdgeCam opts out before the library loads.
+mkdir -p "$TMP/home"
+HOME="$TMP/home" EDGECAM_CACHE="$CACHE" "$BIN" detect --model "$FRONT" "$CACHE/data/matplotlib/grace_hopper.jpg" >/dev/null 2>&1
+check "ONNX Runtime's telemetry is off: nothing written under HOME/.cache/Microsoft" test ! -e "$TMP/home/.cache/Microsoft"
 check "demo switches the door light on and off" python3 - "$TMP/run.out" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

@@ -116,5 +116,20 @@ else
   fail "crash-loop rollback: $crashes crashes seen; next start: $(grep -m1 -E 'crash|running' "$work/crash.log")"
 fi
 
+
+# The update path under the unit's system-call filter: one complete check traced with strace and
+# checked by the same script the systemd stage uses (tests/service/syscalls.py).
+if command -v strace >/dev/null && command -v systemd-analyze >/dev/null; then
+  rm -rf "$work/state"
+  strace -f -qq -o "$work/update.strace" "$BIN" update check --now -c "$work/device.json" >/dev/null 2>&1
+  if [ "$(state_current)" = 1.1.0 ] && findings=$(python3 "$REPO/tests/service/syscalls.py" "$work/update.strace" 2>&1); then
+    pass "a complete update check stays within the unit's SystemCallFilter (no writable+executable memory)"
+  else
+    fail "the traced update check: $(head -n 3 <<<"${findings:-did not complete}")"
+  fi
+else
+  fail "strace or systemd-analyze missing (the systemd stage of scripts/test.sh installs them)"
+fi
+
 echo "power-loss: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

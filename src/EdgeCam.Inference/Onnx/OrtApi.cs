@@ -32,6 +32,7 @@ internal static unsafe class OrtApi
     public static delegate* unmanaged<OrtLoggingLevel, byte*, nint*, nint> CreateEnv => (delegate* unmanaged<OrtLoggingLevel, byte*, nint*, nint>)Slot(3);
     public static delegate* unmanaged<delegate* unmanaged<nint, OrtLoggingLevel, byte*, byte*, byte*, byte*, void>, nint, OrtLoggingLevel, byte*, nint*, nint> CreateEnvWithCustomLogger
         => (delegate* unmanaged<delegate* unmanaged<nint, OrtLoggingLevel, byte*, byte*, byte*, byte*, void>, nint, OrtLoggingLevel, byte*, nint*, nint>)Slot(4);
+    public static delegate* unmanaged<nint, nint> DisableTelemetryEvents => (delegate* unmanaged<nint, nint>)Slot(6);
     public static delegate* unmanaged<nint, void> ReleaseEnv => (delegate* unmanaged<nint, void>)Slot(92);
     public static delegate* unmanaged<nint, int, nint> SetLanguageProjection => (delegate* unmanaged<nint, int, nint>)Slot(145);
 

@@ -26,8 +26,10 @@ public static unsafe class OrtEnvironment
                 // instead of its coloured stderr output.
                 using (var logId = new Utf8String("edgecam"))
                     OrtStatus.Check(OrtApi.CreateEnvWithCustomLogger(&OnOrtLog, 0, OrtLoggingLevel.Warning, logId.Pointer, &env));
-                // 2 = ORT_PROJECTION_CSHARP: tells ORT's telemetry-free diagnostics which binding calls it.
+                // 2 = ORT_PROJECTION_CSHARP: tells ORT's diagnostics which binding calls it.
                 OrtStatus.Check(OrtApi.SetLanguageProjection(env, 2));
+                // Belt and braces beside ORT_DISABLE_TELEMETRY (see OrtTelemetry): the API switch too.
+                OrtStatus.Check(OrtApi.DisableTelemetryEvents(env));
                 _env = env;
                 return env;
             }

@@ -24,6 +24,7 @@ public static unsafe class OrtLibrary
         lock (Gate)
         {
             if (_handle != 0) return;
+            OrtTelemetry.OptOutBeforeLoad();
             var tried = new List<string>();
             foreach (string candidate in Candidates(explicitPath))
             {
