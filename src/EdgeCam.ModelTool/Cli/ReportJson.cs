@@ -7,4 +7,5 @@ namespace EdgeCam.ModelTool.Cli;
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(InspectReport))]
+[JsonSerializable(typeof(EdgeCam.ModelTool.Evaluation.EvalReport))]
 public sealed partial class ReportJson : JsonSerializerContext;

@@ -32,7 +32,7 @@ public sealed class ActivationProbe : IDisposable
             new SessionOptions { IntraOpThreads = threads, OptimizationLevel = GraphOptimizationLevel.Basic });
         try
         {
-            Runner = new ModelRunner(_session, inputShapes);
+            Runner = new ModelRunner(_session, inputShapes, preallocateOutputs: false);
         }
         catch
         {
