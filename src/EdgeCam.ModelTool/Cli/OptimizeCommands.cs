@@ -13,6 +13,31 @@ public static class OptimizeCommands
         yield return InspectCommand();
         yield return QuantizeCommand();
         yield return EvalCommand();
+        yield return PruneCommand();
+    }
+
+    private static Command PruneCommand()
+    {
+        var model = new Argument<string>("MODEL") { Description = "The float .onnx model." };
+        var calibration = new Option<string>("--calibration") { Description = "Directory of real images to measure channels and refit on.", Required = true };
+        var ratio = new Option<double>("--ratio") { Description = "Share of output channels to remove from each pruned layer (0..1).", Required = true };
+        var output = new Option<string>("--output") { Description = "The pruned float model to write; its card is written beside it.", Required = true };
+        var maxError = new Option<double>("--max-layer-error") { Description = "Sensitivity scan: prune a layer only if pruning it alone moves the outputs by at most this relative RMS error.", DefaultValueFactory = _ => 0.10 };
+        var card = Card();
+        var crops = Crops();
+        var runtime = Runtime();
+        var command = new Command("prune", "Structured channel pruning without retraining: fold BatchNorm, remove Conv output channels and their consumers' inputs, least-squares refit.")
+        { model, calibration, ratio, output, maxError, card, crops, runtime };
+        command.SetAction(r => ToolCommandLine.Run(() =>
+        {
+            OrtEnvironment.Initialize(r.GetValue(runtime));
+            string m = r.GetValue(model)!, o = r.GetValue(output)!;
+            var s = Pruning.PruneRun.Run(m, r.GetValue(card), r.GetValue(calibration)!, o, new Pruning.PruneOptions
+            { Ratio = r.GetValue(ratio), MaxLayerError = r.GetValue(maxError), CropRows = r.GetValue(crops) }, Progress);
+            Console.WriteLine($"{o}: {s.Pruned} of {s.Groups} channel groups pruned ({s.ChannelsRemoved} channels removed, {s.Refitted} layers refitted); " +
+                $"{new FileInfo(m).Length:N0} -> {new FileInfo(o).Length:N0} bytes");
+        }));
+        return command;
     }
 
     private static Command EvalCommand()
