@@ -41,6 +41,15 @@ public static class OnnxFile
     /// <summary>Writes durably: a reader sees the old file or the complete new one.</summary>
     public static void Save(ModelProto model, string path) => DurableFile.Write(path, model.ToByteArray());
 
+    /// <summary>Writes a model the toolchain made, after ONNX Runtime has loaded it from memory:
+    /// a rewrite that produced an invalid graph fails here and leaves no file behind.</summary>
+    public static void SaveLoadable(ModelProto model, string path)
+    {
+        byte[] bytes = model.ToByteArray();
+        using (EdgeCam.Inference.Onnx.OrtSession.FromBytes(bytes, path)) { }
+        DurableFile.Write(path, bytes);
+    }
+
     /// <summary>The default-domain opset the model imports.</summary>
     public static long Opset(ModelProto model) =>
         model.OpsetImport.FirstOrDefault(o => !o.HasDomain || o.Domain is "" or "ai.onnx")?.Version ?? 0;

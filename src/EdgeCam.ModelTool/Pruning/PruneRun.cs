@@ -89,7 +89,7 @@ public static class PruneRun
         double final = RelativeError(reference, Outputs(model, feeder, samples, modelPath));
         progress($"pruned {chosen.Count} of {groups.Count} groups, {removed} channels, {refitted} layers refitted; relative output error on calibration {final:0.0000}");
         model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured channel pruning, ratio up to {options.Ratio}, {chosen.Count} groups, least-squares refit" });
-        OnnxFile.Save(model, outputPath);
+        OnnxFile.SaveLoadable(model, outputPath);
         string outCard = Path.ChangeExtension(outputPath, ".card.json");
         if (Path.GetFullPath(outCard) != Path.GetFullPath(card)) DurableFile.Write(outCard, File.ReadAllBytes(card));
         return new PruneSummary(groups.Count, chosen.Count, removed, refitted, scan);
