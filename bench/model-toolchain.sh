@@ -85,7 +85,7 @@ for name in ["blazeface-front", "blazeface-back", "ppocr-cls", "ppocr-det"]:
             ag = f"{cr['recall']:.3f} of float's boxes found, {cr['precision']:.3f} of int8's match"
         elif r["kind"] == "classifier":
             qf, qi = "-", "-"
-            ag = f"top-1 {r['top1Agreement']:.3f} ({r['inputs']} inputs)"
+            ag = f"top-1 {r['top1Agreement']:.3f} ({r['inputs']} inputs); {r.get('top1AgreementConfident') or 0:.3f} where float p >= 0.9 (n={r['confidentInputs']})"
         else:
             qf, qi = "-", "-"
             ag = f"map IoU {r['mapIoU']:.3f} (p > 0.3, {r['inputs']} inputs)"
@@ -108,7 +108,7 @@ for name in ["blazeface-front", "blazeface-back", "ppocr-cls", "ppocr-det"]:
         qf, qi = f"P {rt['precision']:.3f} R {rt['recall']:.3f}", f"P {ct['precision']:.3f} R {ct['recall']:.3f}"
         ag = f"{cr['recall']:.3f} of float's boxes found"
     elif r["kind"] == "classifier":
-        qf, qi, ag = "-", "-", f"top-1 {r['top1Agreement']:.3f} ({r['inputs']} inputs)"
+        qf, qi, ag = "-", "-", f"top-1 {r['top1Agreement']:.3f} ({r['inputs']} inputs); {r.get('top1AgreementConfident') or 0:.3f} where float p >= 0.9"
     else:
         qf, qi, ag = "-", "-", f"map IoU {r['mapIoU']:.3f}"
     print(f"| {name} | {r['candidateBytes']/r['referenceBytes']:.1%} | {s['referenceMedianMs']:.3f} | {s['candidateMedianMs']:.3f} | {s['referenceMedianMs']/s['candidateMedianMs']:.2f}x | {qf} | {qi} | {ag} |")

@@ -21,6 +21,10 @@ public sealed record EvalReport
     public DetectionQuality? ReferenceVsTruth { get; init; }
     public DetectionQuality? CandidateVsReference { get; init; }
     public double? Top1Agreement { get; init; }
+    /// <summary>Top-1 agreement on the inputs where the reference's top score is at least 0.9
+    /// (decisions the reference is sure of), and how many inputs those are.</summary>
+    public double? Top1AgreementConfident { get; init; }
+    public int? ConfidentInputs { get; init; }
     public double? MapIoU { get; init; }
     public required IReadOnlyList<OutputError> Outputs { get; init; }
 }

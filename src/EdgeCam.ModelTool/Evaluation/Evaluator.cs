@@ -67,7 +67,7 @@ public static class Evaluator
         var errors = new ErrorStats[refRunner.Count];
         for (int i = 0; i < errors.Length; i++) errors[i] = new ErrorStats();
         MatchCounts refTruth = default, candTruth = default, candRef = default;
-        int agree = 0, classified = 0;
+        int agree = 0, classified = 0, confident = 0, agreeConfident = 0;
         long mapIntersection = 0, mapUnion = 0;
         var refResult = new InferenceResult();
         var candResult = new InferenceResult();
@@ -97,7 +97,13 @@ public static class Evaluator
             if (kind == "classifier")
             {
                 classified++;
-                if (refResult.ClassCount > 0 && candResult.ClassCount > 0 && refResult.TopClasses[0].Index == candResult.TopClasses[0].Index) agree++;
+                bool same = refResult.ClassCount > 0 && candResult.ClassCount > 0 && refResult.TopClasses[0].Index == candResult.TopClasses[0].Index;
+                if (same) agree++;
+                if (refResult.ClassCount > 0 && refResult.TopClasses[0].Score >= 0.9f)
+                {
+                    confident++;
+                    if (same) agreeConfident++;
+                }
                 continue;
             }
             refResult.Detections.SortByScoreDescending();
@@ -148,6 +154,8 @@ public static class Evaluator
             ReferenceVsTruth = detector && truth is not null ? Quality(refTruth) : null,
             CandidateVsReference = detector ? Quality(candRef) : null,
             Top1Agreement = kind == "classifier" ? agree / (double)Math.Max(1, classified) : null,
+            Top1AgreementConfident = kind == "classifier" && confident > 0 ? agreeConfident / (double)confident : null,
+            ConfidentInputs = kind == "classifier" ? confident : null,
             MapIoU = kind == "map" ? (mapUnion == 0 ? 1 : mapIntersection / (double)mapUnion) : null,
             Outputs = Enumerable.Range(0, errors.Length).Select(i => errors[i].Result(refRunner.NameOf(i))).ToList(),
         };
