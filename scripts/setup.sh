@@ -20,6 +20,7 @@ bash "$REPO/scripts/fetch-assets.sh"
 cp "$REPO/src/EdgeCam/Defaults/cards/face_detection_front_128x128.card.json" "$EDGECAM_CACHE/models/blazeface/"
 cp "$REPO/src/EdgeCam/Defaults/cards/face_detection_back_256x256.card.json" "$EDGECAM_CACHE/models/blazeface/"
 cp "$REPO/src/EdgeCam/Defaults/cards/ch_ppocr_mobile_v2.0_cls_infer.card.json" "$EDGECAM_CACHE/models/ppocr/"
+cp "$REPO/src/EdgeCam/Defaults/cards/ch_PP-OCRv4_det_infer.card.json" "$EDGECAM_CACHE/models/ppocr/"
 
 # The demo replays a fixed set of real photos: faces (dlib's examples, Grace Hopper) and
 # scenes without faces (darknet's animals, OpenCV's fruits), interleaved so the door light

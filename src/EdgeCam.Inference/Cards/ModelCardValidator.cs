@@ -9,7 +9,7 @@ internal static class ModelCardValidator
     private static readonly string[] ElementTypes = ["float32", "uint8", "int8"];
     private static readonly string[] ResizeModes = ["stretch", "letterbox", "centerCrop"];
     private static readonly string[] Interpolations = ["bilinear", "nearest", "area"];
-    private static readonly string[] Kinds = ["classification", "blazeface", "yolov5", "yolov8", "ssd"];
+    private static readonly string[] Kinds = ["classification", "blazeface", "yolov5", "yolov8", "ssd", "map"];
     private static readonly string[] SoftmaxModes = ["auto", "always", "never"];
 
     public static void Validate(ModelCard card, List<string> errors)

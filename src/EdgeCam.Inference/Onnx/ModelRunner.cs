@@ -27,7 +27,9 @@ public sealed unsafe class ModelRunner : ITensorSet, IDisposable
 
     /// <param name="inputShapes">Concrete shapes for inputs with symbolic dimensions, by name.
     /// Without one, each symbolic dimension becomes 1 (the batch dimension on a device).</param>
-    public ModelRunner(OrtSession session, IReadOnlyDictionary<string, long[]>? inputShapes = null)
+    /// <param name="preallocateOutputs">False lets ORT allocate every output per run: for models whose
+    /// declared output shapes are not trustworthy (tools that expose untyped intermediate values).</param>
+    public ModelRunner(OrtSession session, IReadOnlyDictionary<string, long[]>? inputShapes = null, bool preallocateOutputs = true)
     {
         _session = session;
         nint memoryInfo;
@@ -59,7 +61,7 @@ public sealed unsafe class ModelRunner : ITensorSet, IDisposable
             {
                 var node = session.Outputs[o];
                 _outputNames[o] = Marshal.StringToCoTaskMemUTF8(node.Name);
-                if (node.IsTensor && node.IsFullyKnown && TensorElementTypes.SizeOf(node.ElementType) > 0)
+                if (preallocateOutputs && node.IsTensor && node.IsFullyKnown && TensorElementTypes.SizeOf(node.ElementType) > 0)
                 {
                     var buffer = new TensorBuffer(node.Name, node.ElementType, (long[])node.Shape.Clone(), _memoryInfo);
                     _fixedOutputs[o] = buffer;

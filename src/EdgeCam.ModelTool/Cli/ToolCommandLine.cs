@@ -19,6 +19,7 @@ public static class ToolCommandLine
         root.Subcommands.Add(ReleaseCommand());
         root.Subcommands.Add(Timestamp());
         root.Subcommands.Add(RotateRoot());
+        foreach (var command in OptimizeCommands.All()) root.Subcommands.Add(command);
         return root;
     }
 
@@ -30,7 +31,7 @@ public static class ToolCommandLine
             action();
             return 0;
         }
-        catch (Exception e) when (e is ToolException or UpdateRejectedException or OrtException or ModelCardException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ToolException or EdgeCam.Imaging.Codecs.ImageDecodeException or UpdateRejectedException or OrtException or ModelCardException or IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"edgecam-model: {e.Message}");
             return 1;

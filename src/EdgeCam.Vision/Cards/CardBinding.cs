@@ -120,6 +120,9 @@ public static class CardBinding
         string? output = p.Outputs is { Count: > 0 } outs ? outs[0] : null;
         return p.Kind switch
         {
+            // A dense output map (e.g. a DBNet text-probability map): described so that the model
+            // toolchain can preprocess and compare it, but the device has no decoder for it.
+            "map" => throw new ModelCardException($"model card: postprocess.kind \"map\" has no decoder on the device; such a card serves edgecam-model (quantize, eval) only"),
             "blazeface" => new BlazeFaceDecoder(new BlazeFaceOptions
             {
                 InputSize = ci.Width,

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The model toolchain on the real models (issue #7): each float model is quantised (and pruned,
+# where the toolchain can) by edgecam-model and judged by `edgecam-model eval` against the float
+# model on disjoint images: calibration on dlib's training.xml photos + Darknet's samples,
+# evaluation on dlib's testing.xml photos (with ground truth) + the other faces/OpenCV/matplotlib
+# photos. Writes a Markdown section to stdout (and bench/results/model-toolchain-*.md); paste it
+# into docs/BENCHMARKS.md.  Usage: bench/model-toolchain.sh [RUNS]   (timing rounds, default 20)
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+RUNS="${1:-20}"
+PRUNE_RATIO="${PRUNE_RATIO:-0.5}"
+M="$EDGECAM_CACHE/models"; F="$EDGECAM_CACHE/data"
+export EDGECAM_ORT_LIBRARY="${EDGECAM_ORT_LIBRARY:-$EDGECAM_CACHE/ort/$(dotnet_rid)/libonnxruntime.so.1}"
+OUT="$REPO/bench/results"; mkdir -p "$OUT"
+WORK="$ARTIFACTS/model-toolchain"; rm -rf "$WORK"; mkdir -p "$WORK/calib" "$WORK/eval" "$WORK/models" "$WORK/json"
+
+dotnet build "$REPO/src/EdgeCam.ModelTool" -c Release -v q -nologo >/dev/null
+TOOL="$REPO/src/EdgeCam.ModelTool/bin/Release/net9.0/edgecam-model"
+
+# Disjoint image sets (the script checks that no file is in both).
+for f in 2007_007763 2008_002079 2008_001009 2008_001322; do ln -s "$F/faces/$f.jpg" "$WORK/calib/"; done
+for f in "$F"/darknet/*.jpg; do ln -s "$f" "$WORK/calib/"; done
+for f in 2008_002470 2008_002506 2008_004176 2008_007676 2009_004587 bald_guys dogs Tom_Cruise_avp_2014_4; do ln -s "$F/faces/$f.jpg" "$WORK/eval/"; done
+for f in "$F"/opencv/*.jpg "$F"/matplotlib/*.jpg; do ln -s "$f" "$WORK/eval/"; done
+common=$(comm -12 <(ls "$WORK/calib" | sort) <(ls "$WORK/eval" | sort))
+[ -z "$common" ] || die "calibration and evaluation share images: $common"
+
+# name | float model | quantize options | eval options
+MODELS=(
+  "blazeface-front|$M/blazeface/face_detection_front_128x128.onnx||--annotations $F/faces/testing.xml"
+  "blazeface-back|$M/blazeface/face_detection_back_256x256.onnx||--annotations $F/faces/testing.xml"
+  "ppocr-cls|$M/ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx|--crops 8 --method percentile --percentile 99.99|--crops 8"
+  "ppocr-det|$M/ppocr/ch_PP-OCRv4_det_infer.onnx||"
+)
+for entry in "${MODELS[@]}"; do
+  IFS='|' read -r name model qopts eopts <<<"$entry"
+  for act in uint8 int8; do
+    q="$WORK/models/$name.$act.onnx"
+    log "$name: quantize ($act activations)"
+    # shellcheck disable=SC2086
+    "$TOOL" quantize "$model" --calibration "$WORK/calib" --output "$q" --activations "$act" $qopts 2>/dev/null | tee -a "$WORK/quantize.log" >&2
+    log "$name: eval $act"
+    # shellcheck disable=SC2086
+    "$TOOL" eval "$q" --reference "$model" --images "$WORK/eval" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.$act.json"
+  done
+done
+
+# Pruning, then int8 (uint8 activations) on the pruned model. BlazeFace has no prunable channel
+# group (every block is residual), which prune reports and the table shows.
+for entry in "${MODELS[@]}"; do
+  IFS='|' read -r name model qopts eopts <<<"$entry"
+  p="$WORK/models/$name.pruned.onnx"
+  log "$name: prune (ratio $PRUNE_RATIO)"
+  # shellcheck disable=SC2086
+  if ! "$TOOL" prune "$model" --calibration "$WORK/calib" --ratio "$PRUNE_RATIO" --output "$p" ${qopts%%--method*} 2>"$WORK/prune-$name.log" >&2; then
+    tail -1 "$WORK/prune-$name.log" >&2; echo "$(tail -1 "$WORK/prune-$name.log")" > "$WORK/json/$name.pruned.refused"; continue
+  fi
+  # shellcheck disable=SC2086
+  "$TOOL" quantize "$p" --calibration "$WORK/calib" --output "$WORK/models/$name.pruned.uint8.onnx" --activations uint8 $qopts 2>/dev/null >&2
+  # shellcheck disable=SC2086
+  "$TOOL" eval "$WORK/models/$name.pruned.uint8.onnx" --reference "$model" --images "$WORK/eval" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.pruned-vs-float.json"
+  # shellcheck disable=SC2086
+  "$TOOL" eval "$WORK/models/$name.pruned.uint8.onnx" --reference "$WORK/models/$name.uint8.onnx" --card "${model%.onnx}.card.json" --images "$WORK/eval" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.pruned-vs-int8.json"
+done
+
+python3 - "$WORK/json" <<'PY' > "$WORK/report.md"
+import json, sys, os, glob, platform, datetime
+d = sys.argv[1]
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
+print(f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; date {datetime.date.today()}")
+print()
+print("| model | activations | size vs float | float ms | int8 ms | speed-up | quality: float | quality: int8 | agreement with float |")
+print("|---|---|---|---|---|---|---|---|---|")
+for name in ["blazeface-front", "blazeface-back", "ppocr-cls", "ppocr-det"]:
+    for act in ["uint8", "int8"]:
+        p = f"{d}/{name}.{act}.json"
+        if not os.path.exists(p): continue
+        r = json.load(open(p))
+        size = r["candidateBytes"] / r["referenceBytes"]
+        speed = r["referenceMedianMs"] / r["candidateMedianMs"]
+        if r["kind"] == "detector":
+            rt, ct, cr = r["referenceVsTruth"], r["candidateVsTruth"], r["candidateVsReference"]
+            qf = f"P {rt['precision']:.3f} R {rt['recall']:.3f}"
+            qi = f"P {ct['precision']:.3f} R {ct['recall']:.3f}"
+            ag = f"{cr['recall']:.3f} of float's boxes found, {cr['precision']:.3f} of int8's match"
+        elif r["kind"] == "classifier":
+            qf, qi = "-", "-"
+            ag = f"top-1 {r['top1Agreement']:.3f} ({r['inputs']} inputs); {r.get('top1AgreementConfident') or 0:.3f} where float p >= 0.9 (n={r['confidentInputs']})"
+        else:
+            qf, qi = "-", "-"
+            ag = f"map IoU {r['mapIoU']:.3f} (p > 0.3, {r['inputs']} inputs)"
+        print(f"| {name} | {act} | {size:.1%} ({r['candidateBytes']:,} B) | {r['referenceMedianMs']:.3f} | {r['candidateMedianMs']:.3f} | {speed:.2f}x | {qf} | {qi} | {ag} |")
+print()
+print("Pruned + int8 (uint8 activations): quality against the float model, speed against int8 alone (both in one eval run).")
+print()
+print("| model | size vs float | int8 ms | pruned+int8 ms | speed-up vs int8 | quality: float | quality: pruned+int8 | agreement with float |")
+print("|---|---|---|---|---|---|---|---|")
+for name in ["blazeface-front", "blazeface-back", "ppocr-cls", "ppocr-det"]:
+    refused = f"{d}/{name}.pruned.refused"
+    if os.path.exists(refused):
+        print(f"| {name} | - | - | - | - | - | - | refused: {open(refused).read().strip().split(': ', 2)[-1][:90]}... |")
+        continue
+    p, q = f"{d}/{name}.pruned-vs-float.json", f"{d}/{name}.pruned-vs-int8.json"
+    if not (os.path.exists(p) and os.path.exists(q)): continue
+    r, s = json.load(open(p)), json.load(open(q))
+    if r["kind"] == "detector":
+        rt, ct, cr = r["referenceVsTruth"], r["candidateVsTruth"], r["candidateVsReference"]
+        qf, qi = f"P {rt['precision']:.3f} R {rt['recall']:.3f}", f"P {ct['precision']:.3f} R {ct['recall']:.3f}"
+        ag = f"{cr['recall']:.3f} of float's boxes found"
+    elif r["kind"] == "classifier":
+        qf, qi, ag = "-", "-", f"top-1 {r['top1Agreement']:.3f} ({r['inputs']} inputs); {r.get('top1AgreementConfident') or 0:.3f} where float p >= 0.9"
+    else:
+        qf, qi, ag = "-", "-", f"map IoU {r['mapIoU']:.3f}"
+    print(f"| {name} | {r['candidateBytes']/r['referenceBytes']:.1%} | {s['referenceMedianMs']:.3f} | {s['candidateMedianMs']:.3f} | {s['referenceMedianMs']/s['candidateMedianMs']:.2f}x | {qf} | {qi} | {ag} |")
+PY
+cp "$WORK/report.md" "$OUT/model-toolchain-$(date +%Y%m%d-%H%M).md"
+cat "$WORK/report.md"

@@ -1,0 +1,147 @@
+using EdgeCam.ModelTool.Release;
+using System.CommandLine;
+using EdgeCam.Inference.Onnx;
+using EdgeCam.ModelTool.Inspect;
+
+namespace EdgeCam.ModelTool.Cli;
+
+/// <summary>The model optimisation commands: inspect, quantize, eval, prune.</summary>
+public static class OptimizeCommands
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return InspectCommand();
+        yield return QuantizeCommand();
+        yield return EvalCommand();
+        yield return PruneCommand();
+    }
+
+    private static Command PruneCommand()
+    {
+        var model = new Argument<string>("MODEL") { Description = "The float .onnx model." };
+        var calibration = new Option<string>("--calibration") { Description = "Directory of real images to measure channels and refit on.", Required = true };
+        var ratio = new Option<double>("--ratio") { Description = "Share of output channels to remove from each pruned layer (0..1).", Required = true };
+        var output = new Option<string>("--output") { Description = "The pruned float model to write; its card is written beside it.", Required = true };
+        var maxError = new Option<double>("--max-layer-error") { Description = "Sensitivity scan: prune a layer only if pruning it alone moves the outputs by at most this relative RMS error.", DefaultValueFactory = _ => 0.10 };
+        var card = Card();
+        var crops = Crops();
+        var runtime = Runtime();
+        var command = new Command("prune", "Structured channel pruning without retraining: fold BatchNorm, remove Conv output channels and their consumers' inputs, least-squares refit.")
+        { model, calibration, ratio, output, maxError, card, crops, runtime };
+        command.SetAction(r => ToolCommandLine.Run(() =>
+        {
+            OrtEnvironment.Initialize(r.GetValue(runtime));
+            string m = r.GetValue(model)!, o = r.GetValue(output)!;
+            var s = Pruning.PruneRun.Run(m, r.GetValue(card), r.GetValue(calibration)!, o, new Pruning.PruneOptions
+            { Ratio = r.GetValue(ratio), MaxLayerError = r.GetValue(maxError), CropRows = r.GetValue(crops) }, Progress);
+            Console.WriteLine($"{o}: {s.Pruned} of {s.Groups} channel groups pruned ({s.ChannelsRemoved} channels removed, {s.Refitted} layers refitted); " +
+                $"{new FileInfo(m).Length:N0} -> {new FileInfo(o).Length:N0} bytes");
+        }));
+        return command;
+    }
+
+    private static Command EvalCommand()
+    {
+        var candidate = new Argument<string>("CANDIDATE") { Description = "The model to judge (quantised, pruned...)." };
+        var reference = new Option<string>("--reference") { Description = "The float model it came from.", Required = true };
+        var images = new Option<string>("--images") { Description = "Directory of real evaluation images (not the calibration ones).", Required = true };
+        var annotations = new Option<string?>("--annotations") { Description = "Ground truth in dlib's XML format (testing.xml) for detector precision/recall." };
+        var card = Card();
+        var crops = Crops();
+        var runs = new Option<int>("--runs") { Description = "Timing rounds (each over up to 8 inputs, both models alternating).", DefaultValueFactory = _ => 20 };
+        var threads = new Option<int>("--threads") { Description = "ORT intra-op threads for both models.", DefaultValueFactory = _ => 2 };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of the table." };
+        var runtime = Runtime();
+        var command = new Command("eval", "Judge a candidate model against its float reference on real images: quality, output error, latency, size.")
+        { candidate, reference, images, annotations, card, crops, runs, threads, json, runtime };
+        command.SetAction(r => ToolCommandLine.Run(() =>
+        {
+            OrtEnvironment.Initialize(r.GetValue(runtime));
+            var report = Evaluation.Evaluator.Run(new Evaluation.EvalOptions
+            {
+                Candidate = r.GetValue(candidate)!, Reference = r.GetValue(reference)!, ImagesDir = r.GetValue(images)!,
+                Annotations = r.GetValue(annotations), Card = r.GetValue(card), CropRows = r.GetValue(crops),
+                LatencyRuns = r.GetValue(runs), Threads = r.GetValue(threads),
+            }, Progress);
+            Console.Write(r.GetValue(json) ? System.Text.Json.JsonSerializer.Serialize(report, ReportJson.Default.EvalReport) + "\n" : Evaluation.EvalPrinter.ToText(report));
+        }));
+        return command;
+    }
+
+    private static Option<int> Crops() => new("--crops")
+    { Description = "Also use a grid of crops of each image, this many rows, with the model input's aspect ratio (for classifiers of small regions).", DefaultValueFactory = _ => 0 };
+
+    private static Option<string?> Card() => new("--card") { Description = "The model card (default: MODEL.card.json beside the model)." };
+
+    private static void Progress(string line) => Console.Error.WriteLine($"edgecam-model: {line}");
+
+    private static Command QuantizeCommand()
+    {
+        var model = new Argument<string>("MODEL") { Description = "The float .onnx model." };
+        var calibration = new Option<string>("--calibration") { Description = "Directory of real images to calibrate on (keep them apart from evaluation images).", Required = true };
+        var output = new Option<string>("--output") { Description = "The quantised model to write; its card is written beside it.", Required = true };
+        var card = Card();
+        var method = new Option<string>("--method") { Description = "Range collection: minmax or percentile.", DefaultValueFactory = _ => "minmax" };
+        method.AcceptOnlyFromAmong("minmax", "percentile");
+        var percentile = new Option<double>("--percentile") { Description = "Percentile kept at each end for --method percentile.", DefaultValueFactory = _ => 99.999 };
+        var activations = new Option<string>("--activations") { Description = "Activation type: int8 (S8S8, default) or uint8 (U8S8).", DefaultValueFactory = _ => "int8" };
+        activations.AcceptOnlyFromAmong("int8", "uint8");
+        var keep = new Option<string[]>("--keep-float") { Description = "Node names or operator types to leave in float.", AllowMultipleArgumentsPerToken = true };
+        var crops = Crops();
+        var noEqualize = new Option<bool>("--no-equalize") { Description = "Skip cross-layer equalisation of Conv -> (ReLU) -> Conv pairs." };
+        var keepNames = new Option<bool>("--keep-names") { Description = "Keep the exporter's internal value names (larger file)." };
+        var runtime = Runtime();
+        var command = new Command("quantize", "Static int8 quantisation (QDQ): weights int8 symmetric per output channel, activations calibrated on real images.")
+        { model, calibration, output, card, method, percentile, activations, keep, crops, noEqualize, keepNames, runtime };
+        command.SetAction(r => ToolCommandLine.Run(() =>
+        {
+            OrtEnvironment.Initialize(r.GetValue(runtime));
+            var options = new Quantization.QuantizeOptions
+            {
+                Method = r.GetValue(method) == "percentile" ? Quantization.CalibrationMethod.Percentile : Quantization.CalibrationMethod.MinMax,
+                Percentile = r.GetValue(percentile),
+                UnsignedActivations = r.GetValue(activations) == "uint8",
+                KeepFloat = (r.GetValue(keep) ?? []).ToHashSet(),
+                CompactNames = !r.GetValue(keepNames),
+                Equalize = !r.GetValue(noEqualize),
+            };
+            string m = r.GetValue(model)!, o = r.GetValue(output)!;
+            var s = Quantization.QuantizeRun.Run(m, r.GetValue(card), r.GetValue(calibration)!, o, options, r.GetValue(crops), Progress);
+            long before = new FileInfo(m).Length, after = new FileInfo(o).Length;
+            Console.WriteLine($"{o}: {s.QuantizedNodes} operators quantised ({s.WeightTensors} weight tensors int8, {s.ActivationTensors} activations " +
+                $"{r.GetValue(activations)}, {s.RemovedActivations} ReLU/Clip folded into quantisation, {s.FoldedBatchNorms} BatchNorm folded, {s.EqualizedPairs} layer pairs equalised; Q/DQ domain {s.Domain}); " +
+                $"{before:N0} -> {after:N0} bytes ({100.0 * after / before:0.0}%)");
+        }));
+        return command;
+    }
+
+    private static Option<string?> Runtime() => new("--runtime") { Description = "libonnxruntime.so.1 to use (default: $EDGECAM_ORT_LIBRARY, next to the tool, system)." };
+
+    internal static long[]? ParseShape(string? text, string option)
+    {
+        if (text is null) return null;
+        var parts = text.Split('x', ',');
+        var dims = new long[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!long.TryParse(parts[i], out dims[i]) || dims[i] <= 0)
+                throw new ToolException($"{option} '{text}': expected positive dimensions like 1x3x640x640");
+        return dims;
+    }
+
+    private static Command InspectCommand()
+    {
+        var model = new Argument<string>("MODEL") { Description = "The .onnx model." };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of the table." };
+        var shape = new Option<string?>("--input-shape") { Description = "Input shape for symbolic dimensions, e.g. 1x3x640x640 (for layer shapes and MACs)." };
+        var runtime = Runtime();
+        var command = new Command("inspect", "Opset, inputs/outputs, operators, parameters, per-layer MACs, weight sparsity, quantisation.")
+        { model, json, shape, runtime };
+        command.SetAction(r => ToolCommandLine.Run(() =>
+        {
+            OrtEnvironment.Initialize(r.GetValue(runtime));
+            var report = ModelInspector.Inspect(r.GetValue(model)!, ParseShape(r.GetValue(shape), "--input-shape"));
+            Console.Write(r.GetValue(json) ? InspectPrinter.ToJson(report) + "\n" : InspectPrinter.ToText(report));
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,121 @@
+using EdgeCam.ModelTool.Onnx;
+using EdgeCam.ModelTool.Onnx.Proto;
+
+namespace EdgeCam.ModelTool.Graph;
+
+/// <summary>
+/// Float-exact (up to rounding) rewrites done before quantising or pruning, so that weights are
+/// initializers and every Conv carries its BatchNorm: Constant nodes become initializers,
+/// BatchNormalization after Conv/ConvTranspose is folded into the weights and bias, and division
+/// by a constant becomes multiplication (ORT has an integer Mul, not an integer Div).
+/// </summary>
+public static class GraphPreparation
+{
+    public static void Prepare(ModelProto model)
+    {
+        ConstantsToInitializers(model.Graph);
+        FoldBatchNorms(model.Graph);
+        DivisionByConstantToMul(model.Graph);
+    }
+
+    public static void ConstantsToInitializers(GraphProto graph)
+    {
+        var outputs = graph.Output.Select(o => o.Name).ToHashSet();
+        foreach (var node in graph.Node.Where(n => n.OpType == "Constant" && n.Output.Count == 1 && !outputs.Contains(n.Output[0])).ToList())
+        {
+            if (node.Attribute.FirstOrDefault(a => a.Name == "value") is not { T: { } tensor }) continue;
+            var init = tensor.Clone();
+            init.Name = node.Output[0];
+            graph.Initializer.Add(init);
+            graph.Node.Remove(node);
+        }
+    }
+
+    /// <returns>How many BatchNormalization nodes were folded.</returns>
+    public static int FoldBatchNorms(GraphProto graph)
+    {
+        int folded = 0;
+        var index = new GraphIndex(graph);
+        foreach (var bn in graph.Node.Where(n => n.OpType == "BatchNormalization").ToList())
+        {
+            if (index.Producer(bn.Input[0]) is not { OpType: "Conv" or "ConvTranspose" } conv) continue;
+            if (index.Consumers(conv.Output[0]).Count != 1 || index.IsGraphOutput(conv.Output[0])) continue;
+            if (bn.Output.Count > 1 && bn.Output.Skip(1).Any(o => o.Length > 0)) continue; // training-mode outputs
+            if (!index.Initializers.TryGetValue(conv.Input[1], out var weightInit)) continue;
+            var parts = bn.Input.Skip(1).Take(4).Select(index.Initializers.GetValueOrDefault).ToList();
+            if (parts.Any(p => p is null)) continue;
+            float[] gamma = TensorData.ReadFloats(parts[0]!), beta = TensorData.ReadFloats(parts[1]!);
+            float[] mean = TensorData.ReadFloats(parts[2]!), variance = TensorData.ReadFloats(parts[3]!);
+            float epsilon = bn.Attribute.FirstOrDefault(a => a.Name == "epsilon")?.F ?? 1e-5f;
+            long group = GraphIndex.IntAttribute(conv, "group", 1);
+            if (conv.OpType == "ConvTranspose" && group != 1) continue;
+
+            float[] w = TensorData.ReadFloats(weightInit);
+            int outChannels = gamma.Length;
+            var layout = WeightLayout.Of(conv.OpType, weightInit.Dims.ToArray());
+            if (layout.OutChannels != outChannels) continue;
+            float[] bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 && index.Initializers.TryGetValue(conv.Input[2], out var b)
+                ? TensorData.ReadFloats(b) : new float[outChannels];
+            var factor = new float[outChannels];
+            for (int c = 0; c < outChannels; c++)
+            {
+                factor[c] = gamma[c] / MathF.Sqrt(variance[c] + epsilon);
+                bias[c] = (bias[c] - mean[c]) * factor[c] + beta[c];
+            }
+            layout.ScaleOutputChannels(w, factor);
+
+            string weightName = Unique(index, conv.Input[1] + "_bn");
+            string biasName = Unique(index, (conv.Name.Length > 0 ? conv.Name : conv.Output[0]) + "_bn_bias");
+            graph.Initializer.Add(TensorData.Floats(weightName, w, weightInit.Dims.ToArray()));
+            graph.Initializer.Add(TensorData.Floats(biasName, bias, outChannels));
+            conv.Input[1] = weightName;
+            if (conv.Input.Count > 2) conv.Input[2] = biasName; else conv.Input.Add(biasName);
+            conv.Output[0] = bn.Output[0];
+            graph.Node.Remove(bn);
+            folded++;
+            index = new GraphIndex(graph);
+        }
+        RemoveUnusedInitializers(graph);
+        return folded;
+    }
+
+    public static void DivisionByConstantToMul(GraphProto graph)
+    {
+        var index = new GraphIndex(graph);
+        foreach (var div in graph.Node.Where(n => n.OpType == "Div").ToList())
+        {
+            if (index.Initializers.GetValueOrDefault(div.Input[1]) is not { DataType: 1 } divisor) continue;
+            float[] values = TensorData.ReadFloats(divisor);
+            if (values.Any(v => v == 0 || !float.IsFinite(v))) continue;
+            string name = Unique(index, div.Input[1] + "_reciprocal");
+            graph.Initializer.Add(TensorData.Floats(name, values.Select(v => 1f / v).ToArray(), divisor.Dims.ToArray()));
+            div.OpType = "Mul";
+            div.Input[1] = name;
+            index = new GraphIndex(graph);
+        }
+        RemoveUnusedInitializers(graph);
+    }
+
+    public static void RemoveUnusedInitializers(GraphProto graph)
+    {
+        var used = graph.Node.SelectMany(AllInputs).Concat(graph.Output.Select(o => o.Name)).ToHashSet();
+        var inputs = graph.Input.Select(i => i.Name).ToHashSet();
+        foreach (var init in graph.Initializer.Where(t => !used.Contains(t.Name)).ToList())
+        {
+            graph.Initializer.Remove(init);
+            if (inputs.Contains(init.Name))
+                foreach (var i in graph.Input.Where(i => i.Name == init.Name).ToList()) graph.Input.Remove(i);
+        }
+    }
+
+    /// <summary>Inputs of a node including those of its subgraphs (If/Loop bodies).</summary>
+    private static IEnumerable<string> AllInputs(NodeProto node) =>
+        node.Input.Concat(node.Attribute.SelectMany(a => (a.G is null ? a.Graphs : a.Graphs.Append(a.G)).SelectMany(g => g.Node.SelectMany(AllInputs))));
+
+    public static string Unique(GraphIndex index, string name)
+    {
+        string candidate = name;
+        for (int i = 1; index.IsInitializer(candidate) || index.Producer(candidate) is not null; i++) candidate = $"{name}_{i}";
+        return candidate;
+    }
+}

@@ -1,0 +1,187 @@
+using EdgeCam.ModelTool.Graph;
+using EdgeCam.ModelTool.Onnx;
+using EdgeCam.ModelTool.Onnx.Proto;
+
+namespace EdgeCam.ModelTool.Quantization;
+
+/// <summary>
+/// Static int8 quantisation in the QDQ format: a QuantizeLinear/DequantizeLinear pair on every
+/// activation that enters or leaves an operator ORT has integer kernels for (ORT fuses
+/// DQ -> op -> Q into QLinearConv, QLinearAdd, ...), weights stored as int8, symmetric per output
+/// channel, behind a DequantizeLinear; biases as int32 at input scale x weight scale. ReLU/Clip
+/// right after such an operator are dropped: the Q of their output, calibrated on the clipped
+/// values, clamps the same way. Graph outputs stay float.
+/// Models below opset 13 (no per-axis QuantizeLinear in the standard domain) are raised to 13 when
+/// their operators mean the same there (<see cref="OpsetUpgrade"/>); otherwise they get ORT's
+/// com.microsoft Q/DQ, which have the same semantics and which ORT fuses the same way.
+/// </summary>
+public static class QdqQuantizer
+{
+    private static readonly HashSet<string> Weighted = ["Conv", "ConvTranspose", "Gemm", "MatMul"];
+    private static readonly HashSet<string> EveryInput = ["Add", "Mul", "Concat"];
+    private static readonly HashSet<string> FirstInput = ["MaxPool", "AveragePool", "GlobalAveragePool", "Resize", "Sigmoid", "Transpose", "Reshape"];
+
+    public static bool IsQuantizable(string op) => Weighted.Contains(op) || EveryInput.Contains(op) || FirstInput.Contains(op);
+
+    /// <param name="model">The float model; rewritten in place.</param>
+    /// <param name="calibrate">Given a float model and the activations to quantise, returns their ranges.</param>
+    /// <param name="channelMaxAbs">Given a float model and tensors, their per-channel largest |value| (for equalisation).</param>
+    public static QuantizeSummary Quantize(ModelProto model, QuantizeOptions options,
+        Func<ModelProto, IReadOnlyCollection<string>, Dictionary<string, ValueRange>> calibrate,
+        Func<ModelProto, IReadOnlyCollection<string>, Dictionary<string, float[]>> channelMaxAbs)
+    {
+        var graph = model.Graph;
+        GraphPreparation.ConstantsToInitializers(graph);
+        int folded = GraphPreparation.FoldBatchNorms(graph);
+        GraphPreparation.DivisionByConstantToMul(graph);
+        int equalized = 0;
+        if (options.Equalize)
+        {
+            var pairs = ChannelEqualization.FindPairs(graph);
+            if (pairs.Count > 0) equalized = ChannelEqualization.Apply(graph, pairs, channelMaxAbs(model, pairs.Select(p => p.Tensor).ToList()));
+        }
+        var floatModel = model.Clone();
+
+        bool Keep(NodeProto n) => options.KeepFloat.Contains(n.Name) || options.KeepFloat.Contains(n.OpType);
+        int removed = RemoveClippingActivations(graph, n => IsQuantizable(n.OpType) && !Keep(n));
+
+        var index = new GraphIndex(graph);
+        var outputPath = OutputDataMovement(graph, index);
+        var nodes = graph.Node.Where(n => IsQuantizable(n.OpType) && !Keep(n) && !outputPath.Contains(n)).ToList();
+        var floatValues = outputPath.SelectMany(n => n.Input).ToHashSet();
+        var activations = new HashSet<string>();
+        foreach (var n in nodes)
+        {
+            foreach (int i in ActivationInputs(n))
+                if (i < n.Input.Count && n.Input[i].Length > 0 && index.Constant(n.Input[i]) is null) activations.Add(n.Input[i]);
+            activations.Add(n.Output[0]);
+        }
+        activations.RemoveWhere(index.IsGraphOutput);
+        // The values that only move into a graph output stay float: a detector's score logits
+        // quantised in steps of several units turn many background anchors into exactly 0 (p = 0.5).
+        activations.RemoveWhere(floatValues.Contains);
+
+        var ranges = calibrate(floatModel, activations);
+        activations.RemoveWhere(t => !ranges.ContainsKey(t));
+
+        string domain = OpsetUpgrade.TryUpgrade(model) ? "" : "com.microsoft";
+        if (domain.Length > 0 && !model.OpsetImport.Any(o => o.Domain == domain))
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = 1 });
+        var writer = new QdqWriter(graph, domain, options.UnsignedActivations);
+
+        // Activations: one Q/DQ pair after the producer; every consumer reads the DQ output.
+        var actParams = new Dictionary<string, QuantParams>();
+        foreach (string t in activations.Order(StringComparer.Ordinal))
+        {
+            var p = QuantParams.Asymmetric(ranges[t], options.UnsignedActivations);
+            actParams[t] = p;
+            string dq = writer.QuantizeActivation(t, p);
+            foreach (var consumer in graph.Node)
+            {
+                if (consumer.OpType == "QuantizeLinear" && consumer.Output.Count == 1 && consumer.Output[0] == t + "_quantized") continue;
+                for (int i = 0; i < consumer.Input.Count; i++) if (consumer.Input[i] == t) consumer.Input[i] = dq;
+            }
+        }
+
+        int weights = 0;
+        foreach (var n in nodes)
+        {
+            if (Weighted.Contains(n.OpType) && n.Input.Count > 1 && index.Initializers.TryGetValue(n.Input[1], out var w) && w.DataType == 1)
+            {
+                if (n.OpType == "ConvTranspose" && GraphIndex.IntAttribute(n, "group", 1) != 1) continue;
+                var layout = WeightLayout.Of(n.OpType, w.Dims.ToArray(), GraphIndex.IntAttribute(n, "transB", 0) == 1);
+                var (dq, scales) = writer.QuantizeWeightPerChannel(w, layout);
+                n.Input[1] = dq;
+                weights++;
+                // Bias at input scale x weight scale, so the integer kernel adds it to its int32 accumulator.
+                if (n.OpType is "Conv" or "ConvTranspose" && n.Input.Count > 2 && index.Initializers.TryGetValue(n.Input[2], out var b)
+                    && actParams.TryGetValue(OriginalName(n.Input[0]), out var xp))
+                    n.Input[2] = writer.QuantizeBias(b, scales.Select(s => s * xp.Scale).ToArray());
+            }
+            else if (EveryInput.Contains(n.OpType))
+            {
+                for (int i = 0; i < n.Input.Count; i++)
+                {
+                    if (!index.Initializers.TryGetValue(n.Input[i], out var c) || c.DataType != 1) continue;
+                    float[] values = TensorData.ReadFloats(c);
+                    if (values.Length == 0) continue;
+                    var p = QuantParams.Asymmetric(new ValueRange(values.Min(), values.Max()), options.UnsignedActivations);
+                    n.Input[i] = writer.QuantizeConstant(c, values, p);
+                    weights++;
+                }
+            }
+        }
+        GraphPreparation.RemoveUnusedInitializers(graph);
+        if (options.CompactNames) NameCompaction.Compact(graph, writer.AddedNodes);
+        model.MetadataProps.Add(new StringStringEntryProto
+        {
+            Key = "edgecam.quantization",
+            Value = $"QDQ static, weights int8 symmetric per-channel, activations {(options.UnsignedActivations ? "uint8" : "int8")}, " +
+                    $"calibration {options.Method}{(options.Method == CalibrationMethod.Percentile ? $" {options.Percentile}" : "")}",
+        });
+        return new QuantizeSummary(nodes.Count, weights, activations.Count, removed, folded, equalized, domain.Length == 0 ? "ai.onnx" : domain);
+    }
+
+    private static readonly HashSet<string> DataMovement = ["Concat", "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity"];
+
+    /// <summary>Nodes that only move data into a graph output (Concat/Reshape/Transpose chains after the heads).</summary>
+    private static HashSet<NodeProto> OutputDataMovement(GraphProto graph, GraphIndex index)
+    {
+        var found = new HashSet<NodeProto>();
+        var pending = new Stack<string>(graph.Output.Select(o => o.Name));
+        while (pending.Count > 0)
+        {
+            if (index.Producer(pending.Pop()) is not { } n || !DataMovement.Contains(n.OpType) || !found.Add(n)) continue;
+            foreach (string i in n.Input) if (index.Constant(i) is null) pending.Push(i);
+        }
+        return found;
+    }
+
+    /// <summary>Which inputs of an operator are activations to quantise.</summary>
+    private static IEnumerable<int> ActivationInputs(NodeProto n) =>
+        Weighted.Contains(n.OpType) ? [0, 1] : EveryInput.Contains(n.OpType) ? Enumerable.Range(0, n.Input.Count) : [0];
+
+    private static string OriginalName(string dqOutput) => dqOutput.EndsWith("_dequantized", StringComparison.Ordinal) ? dqOutput[..^"_dequantized".Length] : dqOutput;
+
+    /// <summary>
+    /// Drops Relu and Clip (lower bound &lt;= 0 &lt;= upper bound) whose input comes only from an
+    /// operator that will be quantised: the producer writes the activation's output name, whose
+    /// range is calibrated after the clip.
+    /// </summary>
+    private static int RemoveClippingActivations(GraphProto graph, Func<NodeProto, bool> quantised)
+    {
+        int removed = 0;
+        var index = new GraphIndex(graph);
+        foreach (var act in graph.Node.Where(n => n.OpType is "Relu" or "Clip").ToList())
+        {
+            if (!ClipsAroundZero(act, index)) continue;
+            string x = act.Input[0];
+            if (index.Producer(x) is not { } producer || !quantised(producer) || producer.Output[0] != x) continue;
+            if (index.Consumers(x).Count != 1 || index.IsGraphOutput(x) || index.IsGraphOutput(act.Output[0])) continue;
+            producer.Output[0] = act.Output[0];
+            graph.Node.Remove(act);
+            removed++;
+            index = new GraphIndex(graph);
+        }
+        return removed;
+    }
+
+    private static bool ClipsAroundZero(NodeProto act, GraphIndex index)
+    {
+        if (act.OpType == "Relu") return true;
+        float lo = float.NegativeInfinity, hi = float.PositiveInfinity;
+        if (act.Attribute.FirstOrDefault(a => a.Name == "min") is { } amin) lo = amin.F;
+        if (act.Attribute.FirstOrDefault(a => a.Name == "max") is { } amax) hi = amax.F;
+        if (act.Input.Count > 1 && act.Input[1].Length > 0)
+        {
+            if (index.Constant(act.Input[1]) is not { DataType: 1 } t) return false;
+            lo = TensorData.ReadFloats(t)[0];
+        }
+        if (act.Input.Count > 2 && act.Input[2].Length > 0)
+        {
+            if (index.Constant(act.Input[2]) is not { DataType: 1 } t) return false;
+            hi = TensorData.ReadFloats(t)[0];
+        }
+        return lo <= 0 && hi >= 0;
+    }
+}

@@ -1,0 +1,19 @@
+namespace EdgeCam.ModelTool.Quantization;
+
+public sealed record QuantizeOptions
+{
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.MinMax;
+    /// <summary>For <see cref="CalibrationMethod.Percentile"/>: the share of values kept inside the range at each end.</summary>
+    public double Percentile { get; init; } = 99.999;
+    /// <summary>uint8 activations (U8S8) instead of int8 (S8S8, ORT's recommended default).</summary>
+    public bool UnsignedActivations { get; init; }
+    /// <summary>Node names or operator types left in float.</summary>
+    public IReadOnlySet<string> KeepFloat { get; init; } = new HashSet<string>();
+    /// <summary>Short internal value names (see NameCompaction); off keeps the exporter's names.</summary>
+    public bool CompactNames { get; init; } = true;
+    /// <summary>Cross-layer equalisation of Conv -> (ReLU) -> Conv pairs before calibration.</summary>
+    public bool Equalize { get; init; } = true;
+}
+
+/// <summary>What the quantiser did, for the command's summary line.</summary>
+public sealed record QuantizeSummary(int QuantizedNodes, int WeightTensors, int ActivationTensors, int RemovedActivations, int FoldedBatchNorms, int EqualizedPairs, string Domain);
