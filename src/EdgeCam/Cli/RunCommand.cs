@@ -145,7 +145,8 @@ public static class RunCommand
             using var api = RunServices.StartApi(config.Http, status, capture, metrics, logs);
 
             using var notifier = SystemdNotifier.FromEnvironment();
-            var heartbeat = new ServiceHeartbeat(notifier, SystemdNotifier.WatchdogInterval(), stats, $"{model.Name} {model.Version}");
+            var heartbeat = new ServiceHeartbeat(notifier, SystemdNotifier.WatchdogInterval(), stats,
+                () => $"{status.ModelName} {status.ModelVersion}"); // follows a model swapped in by an update
             var measurements = new RunMeasurements();
             int warmup = config.Run.WarmupFrames;
             long processed = 0;

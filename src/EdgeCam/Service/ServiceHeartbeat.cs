@@ -9,7 +9,7 @@ namespace EdgeCam.Service;
 /// being processed (so a hung pipeline is restarted by systemd), STOPPING=1 on the way out.
 /// Per frame it costs one timestamp comparison; datagrams go out at most a few times a second.
 /// </summary>
-public sealed class ServiceHeartbeat(SystemdNotifier? notifier, TimeSpan? watchdog, PipelineStats stats, string model)
+public sealed class ServiceHeartbeat(SystemdNotifier? notifier, TimeSpan? watchdog, PipelineStats stats, Func<string> model)
 {
     private static readonly long StatusEveryTicks = 5 * Stopwatch.Frequency;
     private readonly long _pingEveryTicks = watchdog is { } w ? (long)(w.TotalSeconds / 2 * Stopwatch.Frequency) : long.MaxValue;
@@ -20,7 +20,7 @@ public sealed class ServiceHeartbeat(SystemdNotifier? notifier, TimeSpan? watchd
     public void Ready(double startupMs)
     {
         if (notifier is null) return;
-        notifier.Send($"READY=1\nSTATUS=running {model}; first frame after {startupMs:0} ms");
+        notifier.Send($"READY=1\nSTATUS=running {model()}; first frame after {startupMs:0} ms");
         _lastPing = _lastStatus = Stopwatch.GetTimestamp();
         if (_pingEveryTicks != long.MaxValue) notifier.Ping();
     }
@@ -36,7 +36,7 @@ public sealed class ServiceHeartbeat(SystemdNotifier? notifier, TimeSpan? watchd
         }
         if (now - _lastStatus >= StatusEveryTicks)
         {
-            notifier.Send($"STATUS={stats.FramesPerSecond:0.0} fps, {stats.FramesDropped} dropped, {stats.FramesFailed} failed; {model}");
+            notifier.Send($"STATUS={stats.FramesPerSecond:0.0} fps, {stats.FramesDropped} dropped, {stats.FramesFailed} failed; {model()}");
             _lastStatus = now;
         }
     }
