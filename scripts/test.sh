@@ -62,7 +62,7 @@ log "the systemd unit: verify, exposure score, the binary's system calls against
 bash "$REPO/tests/service/unit-check.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" | tee "$ARTIFACTS/service-results.txt" || true
 count_stage service "$ARTIFACTS/service-results.txt"
 
-log "power loss during model updates (SIGKILL at random points, the AOT binary)"
+log "model updates with real processes: power loss (SIGKILL at random points), crash loop, live swap, system calls"
 bash "$REPO/tests/updates/power-loss.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" 200 | tee "$ARTIFACTS/power-loss-results.txt" || true
 count_stage power-loss "$ARTIFACTS/power-loss-results.txt"
 

@@ -3,8 +3,10 @@
 # (download, verification and self-test, installation, switch), at least KILLS times with seeds
 # 1, 2, 3...; after every seed the next start must run a complete, verified model (the old or the
 # new one, exactly the one state.json names), with no rollback caused by a half-written file.
-# Then the crash-loop rollback with real processes: a bundle whose process keeps dying after it
-# went live is rolled back at a later start.
+# Then, with real processes of the same binary: the crash-loop rollback (a bundle whose process
+# keeps dying after it went live is rolled back at a later start), the service path (a running
+# `edgecam run` polls, verifies and swaps a bundle in between frames) and the update path traced
+# against the unit's system-call filter.
 # Usage: tests/updates/power-loss.sh EDGECAM_BINARY [KILLS]
 # Prints one "power-loss: PASS|FAIL ..." line per check and "power-loss: N passed, M failed".
 set -uo pipefail
@@ -116,6 +118,22 @@ else
   fail "crash-loop rollback: $crashes crashes seen; next start: $(grep -m1 -E 'crash|running' "$work/crash.log")"
 fi
 
+
+# The service path: a running `edgecam run` finds the bundle by its own polling, verifies it and
+# swaps it in between frames; the summary after SIGTERM names the bundle and no frame failed.
+rm -rf "$work/state"
+sed -e 's/"frames": 3/"frames": 0, "fps": 30/' -e 's/"fps": 0, //' -e 's/"jitterSeconds": 0/"jitterSeconds": 0, "intervalSeconds": 1/' "$work/device.json" >"$work/service.json"
+"$BIN" run -c "$work/service.json" >"$work/service.out" 2>"$work/service.log" &
+pid=$!
+for _ in $(seq 200); do grep -q "model swapped between frames" "$work/service.log" && break; sleep 0.05; done
+sleep 0.5
+kill -TERM "$pid" 2>/dev/null; wait "$pid"; rc=$?
+if [ $rc -eq 0 ] && grep -q '"update":{"running":"1.1.0"' "$work/service.out" && grep -q '"framesFailed":0' "$work/service.out" \
+   && grep -q "model swapped between frames" "$work/service.log"; then
+  pass "a running service polled, verified and swapped in bundle 1.1.0 between frames ($(grep -m1 -o 'model swapped between frames [0-9]* and [0-9]*' "$work/service.log"))"
+else
+  fail "service-path update: exit $rc; $(grep -m1 -E 'refused|swapped|<[0-3]>' "$work/service.log")"
+fi
 
 # The update path under the unit's system-call filter: one complete check traced with strace and
 # checked by the same script the systemd stage uses (tests/service/syscalls.py).
