@@ -1,3 +1,4 @@
+using EdgeCam.Inference.Onnx;
 using EdgeCam.ModelTool.Release;
 using System.Runtime.InteropServices;
 using EdgeCam.ModelTool.Onnx.Proto;
@@ -16,15 +17,8 @@ public static class TensorData
         return n;
     }
 
-    public static int ElementSize(int dataType) => (DataType)dataType switch
-    {
-        DataType.Float or DataType.Int32 or DataType.Uint32 => 4,
-        DataType.Uint8 or DataType.Int8 or DataType.Bool => 1,
-        DataType.Uint16 or DataType.Int16 or DataType.Float16 or DataType.Bfloat16 => 2,
-        DataType.Int64 or DataType.Double or DataType.Uint64 or DataType.Complex64 => 8,
-        DataType.Complex128 => 16,
-        _ => 0,
-    };
+    /// <summary>ONNX's TensorProto.DataType numbers are ORT's element-type numbers: one table serves both.</summary>
+    public static int ElementSize(int dataType) => TensorElementTypes.SizeOf((TensorElementType)dataType);
 
     /// <summary>Bytes the tensor's values take in the file.</summary>
     public static long ByteSize(TensorProto t)
@@ -77,7 +71,7 @@ public static class TensorData
         return t;
     }
 
-    public static string Name(int dataType) => Enum.IsDefined(typeof(DataType), dataType)
-        ? ((DataType)dataType).ToString().ToLowerInvariant()
+    public static string Name(int dataType) => dataType is >= 1 and <= 16
+        ? TensorElementTypes.Name((TensorElementType)dataType)
         : $"type {dataType}";
 }

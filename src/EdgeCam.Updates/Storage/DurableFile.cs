@@ -12,10 +12,12 @@ public static partial class DurableFile
     /// <summary>Temporary files of this class start with this; leftovers of a crash are removed by <see cref="RemoveLeftovers"/>.</summary>
     public const string TempPrefix = ".tmp-";
 
-    public static void Write(string path, ReadOnlySpan<byte> bytes)
+    /// <param name="createDirectory">Create the directory if it is missing; false where a vanished
+    /// directory is a fault to report (e.g. a snapshot directory on an unmounted card).</param>
+    public static void Write(string path, ReadOnlySpan<byte> bytes, bool createDirectory = true)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
+        if (createDirectory) Directory.CreateDirectory(directory);
         string temp = Path.Combine(directory, $"{TempPrefix}{Path.GetFileName(path)}-{Environment.ProcessId}-{Random.Shared.Next():x8}");
         try
         {

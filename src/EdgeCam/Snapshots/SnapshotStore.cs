@@ -16,7 +16,6 @@ namespace EdgeCam.Snapshots;
 public sealed class SnapshotStore : IDisposable
 {
     public const int QueueLength = 4;
-    private const string TempPrefix = ".incoming-";
     private readonly string _directory;
     private readonly long _quotaBytes;
     private readonly int _quality;
@@ -33,7 +32,7 @@ public sealed class SnapshotStore : IDisposable
         _log = log;
         Directory.CreateDirectory(_directory);
         // Temp files are what an interrupted write leaves behind; they were never complete snapshots.
-        foreach (var stale in Directory.EnumerateFiles(_directory, TempPrefix + "*")) File.Delete(stale);
+        DurableFile.RemoveLeftovers(_directory);
         _writer = new Thread(WriteLoop) { IsBackground = true, Name = "edgecam-snapshots" };
         _writer.Start();
     }
@@ -102,26 +101,8 @@ public sealed class SnapshotStore : IDisposable
         return $"{frame.CapturedUtc.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture)}-{safe}-{frame.Sequence}.jpg";
     }
 
-    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
-    {
-        string dir = Path.GetDirectoryName(path)!;
-        string temp = Path.Combine(dir, TempPrefix + Path.GetFileName(path) + ".tmp");
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                file.Write(bytes);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
-        }
-        DurableFile.SyncDirectory(dir);
-    }
+    /// <summary>Temp file, fsync, rename, fsync of the directory: a snapshot is whole or absent.</summary>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes) => DurableFile.Write(path, bytes, createDirectory: false);
 
     /// <summary>Deletes the oldest snapshots (by name, which is by time) until the total fits the quota.</summary>
     private void EnforceQuota(string keep)

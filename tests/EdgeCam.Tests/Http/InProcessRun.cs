@@ -20,7 +20,7 @@ public sealed class InProcessRun : IDisposable
     public InProcessRun(string name, string sourceJson, string extraJson = "")
     {
         Directory = TestAssets.TempDir(name);
-        Port = FreePort();
+        Port = TestPorts.FreeLoopbackPort();
         ConfigPath = Path.Combine(Directory, "config.json");
         File.WriteAllText(ConfigPath, $$"""
         {
@@ -65,12 +65,6 @@ public sealed class InProcessRun : IDisposable
         throw new TimeoutException("edgecam did not become ready within 30 s");
     }
 
-    public static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 
     /// <summary>Stops the run (like SIGTERM) and returns its exit code.</summary>
     public int Stop()

@@ -17,7 +17,7 @@ public sealed class Mosquitto : IDisposable
     private Process? _process;
 
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("edgecam-mosquitto-").FullName;
-    public int Port { get; } = FreePort();
+    public int Port { get; } = TestPorts.FreeLoopbackPort();
     public string LogFile => Path.Combine(Directory, "mosquitto.log");
 
     private Mosquitto() { }
@@ -138,14 +138,6 @@ public sealed class Mosquitto : IDisposable
 
     private int RunningLines() => Log().Split('\n').Count(l => l.Contains("mosquitto version") && l.EndsWith(" running", StringComparison.Ordinal));
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 
     public static string Run(string file, params string[] args)
     {

@@ -1,3 +1,4 @@
+using EdgeCam.Updates.Storage;
 using EdgeCam.Imaging.Codecs;
 using EdgeCam.Imaging.Frames;
 using EdgeCam.Logging;
@@ -63,7 +64,7 @@ public class SnapshotTests
     public void TheStoreWritesWholeFilesAndDeletesTheOldestBeyondItsQuota()
     {
         string dir = TestAssets.TempDir("snapshots");
-        File.WriteAllText(Path.Combine(dir, ".incoming-left-by-a-power-cut.jpg.tmp"), "half");
+        File.WriteAllText(Path.Combine(dir, DurableFile.TempPrefix + "left-by-a-power-cut.jpg"), "half");
         using var decoder = new ImageDecoder();
         var photo = decoder.DecodeFile(TestAssets.GraceHopper);
         var capture = CapturedFrame.From(FrameOf(photo), OneBox(100, 100, 300, 300));
@@ -72,7 +73,7 @@ public class SnapshotTests
 
         using (var store = new SnapshotStore(dir, quotaBytes: one * 3 + one / 2, quality: 85, Log))
         {
-            Assert.Empty(Directory.GetFiles(dir, ".incoming-*")); // the interrupted write is gone
+            Assert.Empty(Directory.GetFiles(dir, DurableFile.TempPrefix + "*")); // the interrupted write is gone
             var names = new List<string>();
             for (int i = 0; i < 6; i++)
             {

@@ -25,21 +25,13 @@ public sealed class TestOrigin : IDisposable
     public TestOrigin(string root)
     {
         Root = root;
-        int port = FreePort();
+        int port = TestPorts.FreeLoopbackPort();
         BaseUri = new Uri($"http://127.0.0.1:{port}/");
         _listener.Prefixes.Add(BaseUri.ToString());
         _listener.Start();
         _loop = Task.Run(AcceptLoop);
     }
 
-    private static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
 
     private async Task AcceptLoop()
     {
