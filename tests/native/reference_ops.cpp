@@ -83,8 +83,12 @@ int ref_ocv_pipeline(const uint8_t* src, int width, int height, int stride, int 
   }
 }
 
-// The fastest libyuv composition: YUY2/NV12 -> ARGB at full size, ARGBScale (bilinear, or box
-// beyond 2x), then a plain loop the compiler vectorises (-O3) to normalise into the tensor.
+// The fastest libyuv composition, but not a correct one beyond 2x: YUY2/NV12 -> ARGB at full size,
+// ARGBScale, then a plain loop the compiler vectorises (-O3) to normalise into the tensor.
+// ARGBScale has no box filter for packed pixels except at exactly 2x and 4x: asked for kFilterBox
+// it interpolates bilinearly from two rows, so beyond 2x it skips source pixels and aliases. Kept
+// in the benchmark to show what that shortcut costs and saves; ref_yuv_box_pipeline is the
+// correct composition.
 int ref_yuv_pipeline(const uint8_t* src, int width, int height, int stride, int nv12,
                      int dst_width, int dst_height, int nchw, float scale, float offset, float* tensor) {
   thread_local std::vector<uint8_t> argb, small;
@@ -113,6 +117,56 @@ int ref_yuv_pipeline(const uint8_t* src, int width, int height, int stride, int 
       tensor[3 * i + 2] = p[4 * i + 0] * scale + offset;
     }
   }
+  return 0;
+}
+
+// Normalise packed R,G,B bytes (libyuv's "RAW" order) into the float tensor; -O3 vectorises it.
+static void normalise_rgb(const uint8_t* p, int n, int nchw, float scale, float offset, float* tensor) {
+  if (nchw) {
+    float* r = tensor; float* g = tensor + n; float* b = tensor + 2 * n;
+    for (int i = 0; i < n; i++) {
+      r[i] = p[3 * i + 0] * scale + offset;
+      g[i] = p[3 * i + 1] * scale + offset;
+      b[i] = p[3 * i + 2] * scale + offset;
+    }
+  } else {
+    for (int i = 0; i < 3 * n; i++) tensor[i] = p[i] * scale + offset;
+  }
+}
+
+// The fastest correct libyuv composition for downscales beyond 2x (where bilinear aliases): libyuv
+// has a true box filter only for planes (ScalePlane with kFilterBox, which averages every source
+// pixel of each destination pixel's footprint), so the frame is taken apart into Y, U and V planes,
+// each plane is box-scaled straight to the tensor size (chroma too, so every tensor pixel gets the
+// average chroma of its own footprint, as EdgeCam's area filter does), and I444ToRAW converts only
+// the tensor's pixels (BT.601 limited, R,G,B order). YUYV needs one full-frame pass (YUY2ToI422) to
+// split it; NV12's luma plane is scaled in place and only its quarter-size UV plane is split.
+// Within 2x ScalePlane filters bilinearly, which is correct there.
+int ref_yuv_box_pipeline(const uint8_t* src, int width, int height, int stride, int nv12,
+                         int dst_width, int dst_height, int nchw, float scale, float offset, float* tensor) {
+  thread_local std::vector<uint8_t> y, u, v, sy, su, sv, rgb;
+  const int cw = (width + 1) / 2, ch = nv12 ? (height + 1) / 2 : height;
+  const size_t n = (size_t)dst_width * dst_height;
+  u.resize((size_t)cw * ch); v.resize((size_t)cw * ch);
+  sy.resize(n); su.resize(n); sv.resize(n); rgb.resize(n * 3);
+  const uint8_t* luma = src;
+  int luma_stride = stride;
+  if (nv12) {
+    libyuv::SplitUVPlane(src + (size_t)stride * height, stride, u.data(), cw, v.data(), cw, cw, ch);
+  } else {
+    y.resize((size_t)width * height);
+    int rc = libyuv::YUY2ToI422(src, stride, y.data(), width, u.data(), cw, v.data(), cw, width, height);
+    if (rc != 0) return rc;
+    luma = y.data();
+    luma_stride = width;
+  }
+  libyuv::ScalePlane(luma, luma_stride, width, height, sy.data(), dst_width, dst_width, dst_height, libyuv::kFilterBox);
+  libyuv::ScalePlane(u.data(), cw, cw, ch, su.data(), dst_width, dst_width, dst_height, libyuv::kFilterBox);
+  libyuv::ScalePlane(v.data(), cw, cw, ch, sv.data(), dst_width, dst_width, dst_height, libyuv::kFilterBox);
+  int rc = libyuv::I444ToRAW(sy.data(), dst_width, su.data(), dst_width, sv.data(), dst_width,
+                             rgb.data(), dst_width * 3, dst_width, dst_height);
+  if (rc != 0) return rc;
+  normalise_rgb(rgb.data(), (int)n, nchw, scale, offset, tensor);
   return 0;
 }
 
