@@ -15,6 +15,8 @@ internal static unsafe class NativeReference
         (delegate* unmanaged<byte*, int, int, int, int, int, int, int, float, float, float*, int>)NativeLibrary.GetExport(Library, "ref_ocv_pipeline");
     private static readonly delegate* unmanaged<byte*, int, int, int, int, int, int, int, float, float, float*, int> LibYuv =
         (delegate* unmanaged<byte*, int, int, int, int, int, int, int, float, float, float*, int>)NativeLibrary.GetExport(Library, "ref_yuv_pipeline");
+    private static readonly delegate* unmanaged<byte*, int, int, int, int, int, int, int, float, float, float*, int> LibYuvBox =
+        (delegate* unmanaged<byte*, int, int, int, int, int, int, int, float, float, float*, int>)NativeLibrary.GetExport(Library, "ref_yuv_box_pipeline");
     private static readonly delegate* unmanaged<void*, void*, nuint, void> MemCpy =
         (delegate* unmanaged<void*, void*, nuint, void>)NativeLibrary.GetExport(Library, "ref_memcpy");
 
@@ -28,6 +30,12 @@ internal static unsafe class NativeReference
     {
         fixed (byte* s = src) fixed (float* t = tensor)
             if (LibYuv(s, w, h, nv12 ? w : w * 2, nv12 ? 1 : 0, ow, oh, nchw ? 1 : 0, scale, offset, t) != 0) throw new InvalidOperationException("libyuv pipeline failed");
+    }
+
+    public static void LibYuvBoxPipeline(byte[] src, int w, int h, bool nv12, int ow, int oh, bool nchw, float scale, float offset, float[] tensor)
+    {
+        fixed (byte* s = src) fixed (float* t = tensor)
+            if (LibYuvBox(s, w, h, nv12 ? w : w * 2, nv12 ? 1 : 0, ow, oh, nchw ? 1 : 0, scale, offset, t) != 0) throw new InvalidOperationException("libyuv box pipeline failed");
     }
 
     public static void Copy(byte[] src, byte[] dst)

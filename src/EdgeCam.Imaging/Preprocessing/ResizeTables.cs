@@ -24,6 +24,10 @@ internal sealed class ResizeTables
     public YuvBoxFilter? Box;
     /// <summary>One tensor row of interpolated R, G, B (padded width).</summary>
     public readonly float[] OutR, OutG, OutB;
+    /// <summary>When rows are split across two threads (Area on YUV), the helper thread's own box
+    /// filter and output row, built on the first split frame.</summary>
+    public YuvBoxFilter? HelperBox;
+    public float[] HelperR = [], HelperG = [], HelperB = [];
 
     public ResizeTables(PreprocessPlan plan, int sourceWidth, int sourceHeight)
     {

@@ -93,8 +93,9 @@ internal sealed class YuvBoxFilter
         _rows.Allocate(_lumaChunks * 8, _chromaChunks * 8);
     }
 
-    /// <summary>Tensor row <paramref name="dy"/>'s averaged colours into t.OutR/G/B.</summary>
-    public void Row(ResizeTables t, scoped in ImageView s, int dy, in RowConverters.YuvVectors yuv)
+    /// <summary>Tensor row <paramref name="dy"/>'s averaged colours into outR/G/B (t.X.Stride long).
+    /// One instance per thread: the sum rows are its scratch.</summary>
+    public void Row(ResizeTables t, scoped in ImageView s, int dy, in RowConverters.YuvVectors yuv, float[] outR, float[] outG, float[] outB)
     {
         var rows = Vector128.Create(_rows.Sum(t.Y, s, dy));
         ref ushort luma = ref MemoryMarshal.GetArrayDataReference(_rows.Luma);
@@ -122,7 +123,7 @@ internal sealed class YuvBoxFilter
             // The reference: inv = 1f / total, then (float)sum * inv per channel.
             var inv = Vector128<float>.One / Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref pt, (nuint)q) * rows);
             yuv.ToRgb(Vector128.ConvertToSingle(y.AsInt32()) * inv, Vector128.ConvertToSingle(u.AsInt32()) * inv,
-                Vector128.ConvertToSingle(v.AsInt32()) * inv, t.OutR, t.OutG, t.OutB, q);
+                Vector128.ConvertToSingle(v.AsInt32()) * inv, outR, outG, outB, q);
         }
     }
 

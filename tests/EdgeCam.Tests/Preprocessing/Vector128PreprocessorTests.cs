@@ -15,14 +15,14 @@ public class Vector128PreprocessorTests
 {
     private static readonly PixelFormat[] Formats = Enum.GetValues<PixelFormat>();
 
-    private sealed record Image(byte[] Buffer, int Width, int Height, int Stride, PixelFormat Format)
+    internal sealed record Image(byte[] Buffer, int Width, int Height, int Stride, PixelFormat Format)
     {
         public ImageView View => new(Buffer, Width, Height, Stride, Format);
     }
 
-    private enum Content { Random, Black, White, RawRandom, SaturatingYuv }
+    internal enum Content { Random, Black, White, RawRandom, SaturatingYuv }
 
-    private static Image MakeImage(Random rng, PixelFormat format, int w, int h, int padding, Content content)
+    internal static Image MakeImage(Random rng, PixelFormat format, int w, int h, int padding, Content content)
     {
         var rgb = content switch
         {
@@ -134,8 +134,9 @@ public class Vector128PreprocessorTests
             var content = rng.Next(8) switch { 0 => Content.Black, 1 => Content.White, 2 => Content.RawRandom, 3 => Content.SaturatingYuv, _ => Content.Random };
             var image = MakeImage(rng, format, w, h, padding: rng.Next(3) == 0 ? 0 : rng.Next(1, 10), content);
             var plan = RandomPlan(rng) with { SourceCrop = RandomCrop(rng, w, h) };
-            var fast = new Vector128Preprocessor(plan);
-            string what = $"case {n}: {format} {w}x{h} stride {image.Stride} {content} -> {plan}";
+            // Every other case shares its rows with the helper thread whatever the size.
+            var fast = new Vector128Preprocessor(plan, splitPixels: n % 2 == 0 ? 0 : int.MaxValue);
+            string what = $"case {n}: {format} {w}x{h} stride {image.Stride} {content} -> {plan}{(n % 2 == 0 ? " (rows split)" : "")}";
             AssertSame(plan, fast, image, what);
             // Same size, new pixels: the row cache must not serve the previous frame.
             AssertSame(plan, fast, MakeImage(rng, format, w, h, image.Stride - MinStride(format, w), Content.Random), what + " (second frame)");
@@ -178,6 +179,8 @@ public class Vector128PreprocessorTests
                 Scale = [1 / 127.5f], Offset = [-1f], PadValue = 114,
             };
             AssertSame(plan, new Vector128Preprocessor(plan), image, $"{format} {w}x{h} -> {tw}x{th} {layout} {resize} {interpolation}");
+            AssertSame(plan, new Vector128Preprocessor(plan, splitPixels: 0), image, $"{format} {w}x{h} -> {tw}x{th} {layout} {resize} {interpolation}, rows split");
+            AssertSame(plan, new Vector128Preprocessor(plan, splitPixels: int.MaxValue), image, $"{format} {w}x{h} -> {tw}x{th} {layout} {resize} {interpolation}, one thread");
             var u8 = plan with { Element = TensorElement.UInt8, Scale = [1f], Offset = [0f] };
             AssertSame(u8, new Vector128Preprocessor(u8), image, $"{format} {w}x{h} -> {tw}x{th} uint8 {resize} {interpolation}");
         }
@@ -230,6 +233,66 @@ public class Vector128PreprocessorTests
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 20; i++) pre.Run(image.View, tensor);
             allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocated == 0) break;
+        }
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void PipelinesSplittingRowsAtTheSameTimeStayCorrect()
+    {
+        // The helper thread is one per process: when two preprocessors want it at once, one of
+        // them runs its rows alone. Four threads, 60 frames each, every tensor checked.
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var threads = Enumerable.Range(0, 4).Select(k => new Thread(() =>
+        {
+            try
+            {
+                var format = k % 2 == 0 ? PixelFormat.Nv12 : PixelFormat.Yuyv;
+                var plan = new PreprocessPlan { Width = 96, Height = 80, Layout = k < 2 ? TensorLayout.Nchw : TensorLayout.Nhwc, Scale = [1 / 127.5f], Offset = [-1f] };
+                var fast = new Vector128Preprocessor(plan, splitPixels: 0);
+                var rng = new Random(k);
+                for (int frame = 0; frame < 60; frame++)
+                {
+                    var image = MakeImage(rng, format, 400 + 2 * k, 300 + k, 8, Content.Random);
+                    var expected = new byte[plan.TensorBytes];
+                    var actual = new byte[plan.TensorBytes];
+                    new ScalarPreprocessor(plan).Run(image.View, expected);
+                    fast.Run(image.View, actual);
+                    var e = MemoryMarshal.Cast<byte, float>(expected);
+                    var a = MemoryMarshal.Cast<byte, float>(actual);
+                    for (int i = 0; i < e.Length; i++)
+                        if (!(Math.Abs(e[i] - a[i]) <= 1e-5f)) { failures.Enqueue($"thread {k} frame {frame}: float {i} is {a[i]}, reference {e[i]}"); return; }
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue($"thread {k}: {e}");
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Empty(failures);
+    }
+}
+
+[Collection(nameof(SerialTests))]
+public class RowSplittingAllocationTests
+{
+    [Fact]
+    public void SplitFramesAllocateNothingOnEitherThread()
+    {
+        // Whole-process allocation (the helper thread's included), so this runs alone.
+        var image = Vector128PreprocessorTests.MakeImage(new Random(2), PixelFormat.Nv12, 1280, 720, 0, Vector128PreprocessorTests.Content.Random);
+        var pre = new Vector128Preprocessor(new PreprocessPlan { Width = 224, Height = 224, Layout = TensorLayout.Nchw }, splitPixels: 0);
+        var tensor = new byte[pre.Plan.TensorBytes];
+        long allocated = 0;
+        for (int i = 0; i < 10; i++) pre.Run(image.View, tensor);
+        for (int window = 0; window < 3; window++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 50; i++) pre.Run(image.View, tensor);
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
             if (allocated == 0) break;
         }
         Assert.Equal(0, allocated);
