@@ -32,6 +32,21 @@ dotnet_rid() {
   esac
 }
 
+# aot_cross_args RID: extra `dotnet publish` arguments to build NativeAOT for RID on this machine
+# (none when RID is the machine's own). x86-64 -> linux-arm64: Debian's aarch64 gcc links
+# (scripts/aarch64-gcc), and the arm64 runtime packs are pinned to 9.0.23, the 9.0 version the
+# package mirror serves for arm64 (the SDK would ask for its own 9.0.x); NU1603 is the notice that
+# the ILCompiler's arm64 pack resolved to that version.
+aot_cross_args() {
+  [ "$1" = "$(dotnet_rid)" ] && return 0
+  case "$(dotnet_rid)>$1" in
+    "linux-x64>linux-arm64")
+      apt_install gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+      echo "-p:RuntimeFrameworkVersion=9.0.23 -p:WarningsNotAsErrors=NU1603 -p:CppCompilerAndLinker=$REPO/scripts/aarch64-gcc -p:ObjCopyName=aarch64-linux-gnu-objcopy" ;;
+    *) die "cannot cross-compile NativeAOT from $(dotnet_rid) to $1" ;;
+  esac
+}
+
 require_dotnet() {
   command -v dotnet >/dev/null || die "the .NET SDK (10 or later) is needed: see https://learn.microsoft.com/dotnet/core/install/linux-debian"
 }

@@ -2,6 +2,7 @@
 # README command 2: set up and run the whole test suite: unit and integration tests against the
 # real ONNX Runtime library, real models and real photos; the preprocessing tests again with
 # hardware intrinsics off; then the NativeAOT binary itself on the demo, `detect` and its HTTP API;
+# then the binary cross-compiled for arm64 and run under QEMU's user-mode emulator (scripts/arm64.sh);
 # then the same binary against real kernel drivers in a QEMU guest (scripts/hil.sh); then the
 # systemd unit (verify, exposure score, system-call filter); then power loss during updates; then
 # scripts/deploy.sh against a real sshd on 127.0.0.1, rollback included.
@@ -53,6 +54,10 @@ log "the NativeAOT binary itself"
 bash "$REPO/scripts/publish.sh"
 bash "$REPO/tests/aot/aot-smoke.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" | tee "$ARTIFACTS/aot-results.txt" || true
 count_stage aot "$ARTIFACTS/aot-results.txt"
+
+log "arm64: the NativeAOT binary cross-compiled and run under emulation (NEON preprocessing, arm64 ONNX Runtime)"
+bash "$REPO/scripts/arm64.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" 2>&1 | tee "$ARTIFACTS/arm64-results.txt" | grep -E '^arm64: ' || true
+count_stage arm64 "$ARTIFACTS/arm64-results.txt"
 
 log "hardware in the loop: the AOT binary in a QEMU guest against vivid, gpio-sim and i2c-stub"
 bash "$REPO/scripts/hil.sh" --no-publish 2>&1 | tee "$ARTIFACTS/hil-results.txt" | grep -E '^hil: ' || true
