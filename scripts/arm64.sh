@@ -10,6 +10,7 @@
 # host's x86 text (its cpuinfo library then crashes on a NULL core list), so the ORT checks run
 # in a private mount namespace where /proc/cpuinfo reads as a Raspberry Pi 4's Cortex-A72
 # (tests/arm64/cpuinfo-cortex-a72). Needs root for that (unshare -m).
+# Also: the kernel uAPI structs and ioctl numbers EdgeCam mirrors are the same in arm64's headers.
 # Prints "arm64: PASS|FAIL <check>" lines and "arm64: N passed, M failed".
 # Usage: scripts/arm64.sh [X64_EDGECAM]   (the x64 binary to compare with; default: artifacts)
 set -euo pipefail
@@ -57,6 +58,18 @@ emulate_ort() {
   unshare -m sh -c 'mount --bind "$0" /proc/cpuinfo && exec "$@"' "$REPO/tests/arm64/cpuinfo-cortex-a72" \
     qemu-aarch64 -L /usr/aarch64-linux-gnu -E "LD_LIBRARY_PATH=$ROOT/usr/lib/aarch64-linux-gnu" "$@"
 }
+
+# The kernel structs and ioctl numbers EdgeCam mirrors (checked against x64's headers by
+# UapiLayoutTests) must be the same on arm64: compiled from Debian's arm64 kernel headers, run.
+same_uapi_layout() {
+  gcc -o "$OUT/uapi-x64" "$REPO/tests/native/uapi_layout.c"
+  aarch64-linux-gnu-gcc -o "$OUT/uapi-arm64" "$REPO/tests/native/uapi_layout.c"
+  "$OUT/uapi-x64" > "$OUT/uapi-x64.txt"
+  emulate "$OUT/uapi-arm64" > "$OUT/uapi-arm64.txt"
+  diff "$OUT/uapi-x64.txt" "$OUT/uapi-arm64.txt" >&2
+  echo "$(wc -l < "$OUT/uapi-arm64.txt") sizes, offsets and ioctl numbers identical" >&2
+}
+check kernel-uapi-layout-same-as-x64 same_uapi_layout
 
 binary_is_arm64() {
   file "$BIN" | tee /dev/stderr | grep -q 'ARM aarch64'
