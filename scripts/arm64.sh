@@ -30,18 +30,11 @@ check() { # check NAME COMMAND...: one PASS/FAIL line
 apt_install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file
 rm -rf "$OUT"; mkdir -p "$OUT"
 
-# Debian's arm64 packages through a private apt state (the machine's dpkg is not touched).
+# Debian's arm64 shared libraries (through a private apt state: the machine's dpkg is not touched).
 if [ ! -e "$ROOT/usr/lib/aarch64-linux-gnu/libturbojpeg.so.0" ]; then
   log "fetching Debian's arm64 libturbojpeg0, libssl3, libstdc++6"
-  apt_dir="$EDGECAM_CACHE/arm64/apt"
-  mkdir -p "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
-  touch "$apt_dir/state/status"
-  apt_arm64=(apt-get -qq -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o "Dir::State=$apt_dir/state"
-    -o "Dir::State::status=$apt_dir/state/status" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-  "${apt_arm64[@]}" update
-  (cd "$apt_dir/debs" && "${apt_arm64[@]}" download libturbojpeg0 libssl3 libstdc++6)
-  rm -rf "$ROOT.tmp"; mkdir -p "$ROOT.tmp"
-  for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$ROOT.tmp"; done
+  rm -rf "$ROOT.tmp"
+  arm64_debs "$ROOT.tmp" libturbojpeg0 libssl3 libstdc++6
   rm -rf "$ROOT"; mv "$ROOT.tmp" "$ROOT"
 fi
 

@@ -47,6 +47,22 @@ aot_cross_args() {
   esac
 }
 
+# arm64_debs DEST PACKAGE...: Debian's arm64 builds of the packages, unpacked into DEST, through a
+# private apt state in the cache (the machine's dpkg gets no foreign architecture).
+arm64_debs() {
+  local dest="$1"; shift
+  local apt_dir="$EDGECAM_CACHE/arm64/apt"
+  mkdir -p "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$dest"
+  touch "$apt_dir/state/status"
+  local apt=(apt-get -qq -o APT::Architecture=arm64 -o APT::Architectures::=arm64 -o "Dir::State=$apt_dir/state"
+    -o "Dir::State::status=$apt_dir/state/status" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+  "${apt[@]}" update
+  rm -f "$apt_dir"/debs/*.deb
+  (cd "$apt_dir/debs" && "${apt[@]}" download "$@")
+  local deb; for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dest"; done
+  rm -f "$apt_dir"/debs/*.deb
+}
+
 require_dotnet() {
   command -v dotnet >/dev/null || die "the .NET SDK (10 or later) is needed: see https://learn.microsoft.com/dotnet/core/install/linux-debian"
 }

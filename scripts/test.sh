@@ -3,7 +3,7 @@
 # real ONNX Runtime library, real models and real photos; the preprocessing tests again with
 # hardware intrinsics off; then the NativeAOT binary itself on the demo, `detect` and its HTTP API;
 # then the binary cross-compiled for arm64 and run under QEMU's user-mode emulator (scripts/arm64.sh);
-# then the same binary against real kernel drivers in a QEMU guest (scripts/hil.sh); then the
+# then the same binaries (x86-64 and arm64) against real kernel drivers in QEMU guests (scripts/hil.sh); then the
 # systemd unit (verify, exposure score, system-call filter); then power loss during updates; then
 # scripts/deploy.sh against a real sshd on 127.0.0.1, rollback included.
 set -euo pipefail
@@ -62,6 +62,10 @@ count_stage arm64 "$ARTIFACTS/arm64-results.txt"
 log "hardware in the loop: the AOT binary in a QEMU guest against vivid, gpio-sim and i2c-stub"
 bash "$REPO/scripts/hil.sh" --no-publish 2>&1 | tee "$ARTIFACTS/hil-results.txt" | grep -E '^hil: ' || true
 count_stage hil "$ARTIFACTS/hil-results.txt"
+
+log "hardware in the loop on arm64: the cross-compiled binary in an emulated Cortex-A72 guest with Debian's arm64 kernel"
+bash "$REPO/scripts/hil.sh" --no-publish --arch arm64 2>&1 | tee "$ARTIFACTS/hil-arm64-results.txt" | grep -E '^hil-arm64: ' || true
+count_stage hil-arm64 "$ARTIFACTS/hil-arm64-results.txt"
 
 log "the systemd unit: verify, exposure score, the binary's system calls against its filter"
 bash "$REPO/tests/service/unit-check.sh" "$ARTIFACTS/edgecam/$(dotnet_rid)/edgecam" | tee "$ARTIFACTS/service-results.txt" || true
