@@ -9,6 +9,13 @@ internal interface IRowRangeWork
     void Rows(int from, int to, bool helper);
 }
 
+/// <summary>How much of the preprocessing the helper thread has taken, since the process started.</summary>
+/// <param name="Frames">Frames whose rows were offered to the helper.</param>
+/// <param name="Rows">Tensor rows of those frames.</param>
+/// <param name="HelperRows">Of those, rows the helper computed.</param>
+/// <param name="HelperAllocatedBytes">Managed bytes the helper thread has allocated (0 in steady state).</param>
+public readonly record struct RowSplitStatistics(long Frames, long Rows, long HelperRows, long HelperAllocatedBytes);
+
 /// <summary>
 /// Shares a frame's tensor rows between the calling thread and one helper thread, so a large
 /// frame uses two cores. Both take chunks of rows from one counter, so the caller never waits for a
@@ -32,6 +39,10 @@ internal sealed class RowSplitter
     private int _next, _count, _chunk;
     private IRowRangeWork? _work;
     private ExceptionDispatchInfo? _failure;
+    private long _frames, _rows, _helperRows, _helperAllocated;
+
+    public RowSplitStatistics Statistics =>
+        new(Volatile.Read(ref _frames), Volatile.Read(ref _rows), Volatile.Read(ref _helperRows), Volatile.Read(ref _helperAllocated));
 
     /// <summary>Whether splitting can help here at all (more than one core to run on).</summary>
     public static bool Worthwhile => Environment.ProcessorCount > 1;
@@ -68,6 +79,8 @@ internal sealed class RowSplitter
                     while (Volatile.Read(ref _helperState) != Finished) spin.SpinOnce();
                 }
             }
+            Volatile.Write(ref _frames, _frames + 1);
+            Volatile.Write(ref _rows, _rows + count);
             _failure?.Throw();
         }
         finally
@@ -83,7 +96,9 @@ internal sealed class RowSplitter
         {
             int from = Interlocked.Add(ref _next, _chunk) - _chunk;
             if (from >= _count) return;
-            work.Rows(from, Math.Min(from + _chunk, _count), helper);
+            int to = Math.Min(from + _chunk, _count);
+            work.Rows(from, to, helper);
+            if (helper) Volatile.Write(ref _helperRows, _helperRows + (to - from));
         }
     }
 
@@ -115,6 +130,7 @@ internal sealed class RowSplitter
             {
                 _failure = ExceptionDispatchInfo.Capture(e);
             }
+            Volatile.Write(ref _helperAllocated, GC.GetAllocatedBytesForCurrentThread());
             Volatile.Write(ref _helperState, Finished);
         }
     }

@@ -54,6 +54,9 @@ public sealed unsafe class Vector128Preprocessor : IPreprocessor, IRowRangeWork
 
     public PreprocessPlan Plan { get; }
 
+    /// <summary>How much preprocessing the row helper thread has done in this process.</summary>
+    public static RowSplitStatistics RowSplitting => RowSplitter.Shared.Statistics;
+
     /// <summary>
     /// Whether frames of <paramref name="format"/> take the vector path under
     /// <paramref name="plan"/>. Every pixel format, interpolation (Nearest, Bilinear, Area,

@@ -282,19 +282,27 @@ public class RowSplittingAllocationTests
     [Fact]
     public void SplitFramesAllocateNothingOnEitherThread()
     {
-        // Whole-process allocation (the helper thread's included), so this runs alone.
+        // This thread's allocations, and the helper's as it reports them itself (a process-wide
+        // count would also see the test runner's own threads).
         var image = Vector128PreprocessorTests.MakeImage(new Random(2), PixelFormat.Nv12, 1280, 720, 0, Vector128PreprocessorTests.Content.Random);
         var pre = new Vector128Preprocessor(new PreprocessPlan { Width = 224, Height = 224, Layout = TensorLayout.Nchw }, splitPixels: 0);
         var tensor = new byte[pre.Plan.TensorBytes];
-        long allocated = 0;
         for (int i = 0; i < 10; i++) pre.Run(image.View, tensor);
+        long allocated = 0, helperAllocated = 0, helperRows = 0;
         for (int window = 0; window < 3; window++)
         {
-            long before = GC.GetTotalAllocatedBytes(precise: true);
+            var before = Vector128Preprocessor.RowSplitting;
+            long mine = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 50; i++) pre.Run(image.View, tensor);
-            allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-            if (allocated == 0) break;
+            allocated = GC.GetAllocatedBytesForCurrentThread() - mine;
+            var after = Vector128Preprocessor.RowSplitting;
+            helperAllocated = after.HelperAllocatedBytes - before.HelperAllocatedBytes;
+            helperRows += after.HelperRows - before.HelperRows;
+            Assert.True(after.Frames - before.Frames >= 50, $"frames offered to the helper: {after.Frames - before.Frames}");
+            if (allocated == 0 && helperAllocated == 0) break;
         }
         Assert.Equal(0, allocated);
+        Assert.Equal(0, helperAllocated);
+        Assert.True(helperRows > 0, "the helper thread never took a row");
     }
 }
