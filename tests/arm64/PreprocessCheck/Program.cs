@@ -36,17 +36,6 @@ foreach (var (format, w, h, tw, th, layout) in new[]
     Check(plan with { Interpolation = Interpolation.Nearest }, new ImageView(frame, w, h, stride, format), int.MaxValue, $"{format} {w}x{h} -> {tw}x{th} nearest");
 }
 
-if (Environment.GetEnvironmentVariable("PREPROCESS_CHECK_TIME") == "1")
-{
-    var (tf, ts) = RandomFrame(PixelFormat.Yuyv, 640, 480, 0);
-    var tp = new PreprocessPlan { Width = 128, Height = 128, Scale = [1 / 127.5f], Offset = [-1f] };
-    var pre = new Vector128Preprocessor(tp, int.MaxValue);
-    var tt = new byte[tp.TensorBytes];
-    for (int i = 0; i < 200; i++) pre.Run(new ImageView(tf, 640, 480, ts, PixelFormat.Yuyv), tt);
-    var sw = System.Diagnostics.Stopwatch.StartNew();
-    for (int i = 0; i < 2000; i++) pre.Run(new ImageView(tf, 640, 480, ts, PixelFormat.Yuyv), tt);
-    Console.WriteLine($"640x480 YUYV -> 128x128: {sw.Elapsed.TotalMilliseconds / 2000:0.000} ms");
-}
 Console.WriteLine($"preprocess-check: {RuntimeInformation.ProcessArchitecture}, Vector128 accelerated {Vector128.IsHardwareAccelerated}, " +
                   $"AdvSimd {AdvSimd.IsSupported}: {checkedCount} cases, {failures} mismatches");
 return failures == 0 ? 0 : 1;
