@@ -50,7 +50,10 @@ foreach (var t in targets)
     Console.WriteLine($"| {w}x{h} {(nv12 ? "NV12" : "YUYV")} | {t.Name} | {string.Join(" | ", medians.Select(m => $"{m:0.000}"))} | " +
                       $"{medians[2] / medians[0]:0.0}x | {medians[0] / medians[1]:0.00}x | {(splitByDefault ? "2" : "1")} | {bestLibrary / edgeCam:0.00}x | {medians[6] / edgeCam:0.00}x |");
 }
+var shared = Vector128Preprocessor.RowSplitting;
 Console.WriteLine();
+Console.WriteLine($"Rows offered to the helper thread: {shared.Rows:N0} in {shared.Frames:N0} frames; it computed {shared.HelperRows:N0} " +
+                  $"({(shared.Rows > 0 ? 100.0 * shared.HelperRows / shared.Rows : 0):0}%); the rest ran on the calling thread.");
 Console.WriteLine($"Times are medians in ms. Vector128 hardware-accelerated: {Vector128.IsHardwareAccelerated}; fast path: {Impl.FastName}.");
 
 static double Median(Action run, int n)
