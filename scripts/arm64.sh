@@ -9,7 +9,7 @@
 # ONNX Runtime identifies ARM cores from /proc/cpuinfo, which under user-mode emulation is the
 # host's x86 text (its cpuinfo library then crashes on a NULL core list), so the ORT checks run
 # in a private mount namespace where /proc/cpuinfo reads as a Raspberry Pi 4's Cortex-A72
-# (tests/arm64/cpuinfo-cortex-a72). Needs root for that (unshare -m).
+# (tests/arm64/cpuinfo-cortex-a72). Needs root for that (unshare -m; sudo when not root).
 # Also: the kernel uAPI structs and ioctl numbers EdgeCam mirrors are the same in arm64's headers.
 # Prints "arm64: PASS|FAIL <check>" lines and "arm64: N passed, M failed".
 # Usage: scripts/arm64.sh [X64_EDGECAM]   (the x64 binary to compare with; default: artifacts)
@@ -48,7 +48,7 @@ BIN="$ARTIFACTS/edgecam/linux-arm64/edgecam"
 emulate() { qemu-aarch64 -L /usr/aarch64-linux-gnu -E "LD_LIBRARY_PATH=$ROOT/usr/lib/aarch64-linux-gnu" "$@"; }
 # emulate_ort COMMAND...: as emulate, with /proc/cpuinfo describing the Cortex-A72.
 emulate_ort() {
-  unshare -m sh -c 'mount --bind "$0" /proc/cpuinfo && exec "$@"' "$REPO/tests/arm64/cpuinfo-cortex-a72" \
+  as_root unshare -m sh -c 'mount --bind "$0" /proc/cpuinfo && exec "$@"' "$REPO/tests/arm64/cpuinfo-cortex-a72" \
     qemu-aarch64 -L /usr/aarch64-linux-gnu -E "LD_LIBRARY_PATH=$ROOT/usr/lib/aarch64-linux-gnu" "$@"
 }
 
