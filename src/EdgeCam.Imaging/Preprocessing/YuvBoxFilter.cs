@@ -14,7 +14,10 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// integer weights straight from the frame's bytes, sixteen bytes a step, into a 16-bit row of
 /// luma sums and a 16-bit row of interleaved chroma-pair sums;</item>
 /// <item>horizontal: each tensor column multiplies eight consecutive sums at a time by its
-/// precomputed weight vector (zero outside its footprint) in 32-bit lanes and adds the lanes;</item>
+/// precomputed 16-bit weight vector (zero outside its footprint) with a 16-bit multiply-add into
+/// 32-bit lanes (<see cref="Vector128Widening"/>; chroma pairs are first parted into four first and
+/// four second samples, so no lane mixes Cb with Cr); the sums are unsigned, the multiply signed,
+/// so each sum is read less 32768 and 32768 times the column's weight total is added back;</item>
 /// <item>four columns' lane sums are gathered into one vector with in-register shuffles and the
 /// average Y, Cb, Cr of those four tensor pixels converted to RGB with the reference's operations
 /// in the reference's order.</item>
@@ -28,10 +31,10 @@ internal sealed class YuvBoxFilter
     private readonly YuvRowSums _rows;
     private readonly bool _swapChroma;       // chroma pairs stored V, U (NV21)
     private readonly int _lumaChunks, _chromaChunks;   // weight layout: chunks of 8 per column
-    private readonly int _lumaDot, _chromaDot;         // chunks the dot products read; 0: four lanes suffice
     private readonly int[] _lumaFirst, _chromaFirst; // per column: first luma sum / first chroma-pair sum read
-    private readonly uint[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
+    private readonly short[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
     private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
+    private readonly int[] _offsetX;         // per column: 32768 x the sum of its weights (what the signed reads took off)
 
     public static bool Handles(PixelFormat format) => PixelReader.IsYuv(format);
 
@@ -46,6 +49,7 @@ internal sealed class YuvBoxFilter
         _lumaFirst = new int[stride];
         _chromaFirst = new int[stride];
         _totalX = new int[stride];
+        _offsetX = new int[stride];
         // Footprint extent per column (indices are relative to ColumnStart, which is even).
         int lumaSpan = 1, pairSpan = 1;
         for (int q = 0; q < count; q++)
@@ -65,10 +69,8 @@ internal sealed class YuvBoxFilter
         }
         _lumaChunks = (lumaSpan + 7) / 8;
         _chromaChunks = (pairSpan + 3) / 4;
-        _lumaDot = lumaSpan <= 4 ? 0 : _lumaChunks;
-        _chromaDot = pairSpan <= 2 ? 0 : _chromaChunks;
-        _lumaWeights = new uint[stride * _lumaChunks * 8];
-        _chromaWeights = new uint[stride * _chromaChunks * 8];
+        _lumaWeights = new short[stride * _lumaChunks * 8];
+        _chromaWeights = new short[stride * _chromaChunks * 8];
         for (int q = 0; q < stride; q++)
         {
             if (q >= count)
@@ -82,12 +84,17 @@ internal sealed class YuvBoxFilter
                 if (w == 0) continue;
                 int i = x.Index[k * stride + q];
                 // Taps repeat an index where clamping meets the region's edge: their weights add.
-                _lumaWeights[q * _lumaChunks * 8 + i - _lumaFirst[q]] += (uint)w;
+                _lumaWeights[q * _lumaChunks * 8 + i - _lumaFirst[q]] += (short)w;
                 int pair = (i >> 1) - _chromaFirst[q];
-                _chromaWeights[q * _chromaChunks * 8 + 2 * pair] += (uint)w;
-                _chromaWeights[q * _chromaChunks * 8 + 2 * pair + 1] += (uint)w;
+                // Chunks of four pairs are read parted (first samples, then second samples).
+                int chunk = q * _chromaChunks * 8 + (pair >> 2) * 8 + (pair & 3);
+                _chromaWeights[chunk] += (short)w;
+                _chromaWeights[chunk + 4] += (short)w;
                 _totalX[q] += w;
             }
+            // One axis's weights add up to at most 256 (AreaWeights), so every weight and every
+            // 32-bit lane of the multiply-add stays in range: |sum - 32768| * 256 * 2 < 2^31.
+            _offsetX[q] = 32768 * _totalX[q];
         }
         // Sum buffers are read in whole chunks: room for the last column's chunks past its footprint.
         _rows.Allocate(_lumaChunks * 8, _chromaChunks * 8);
@@ -100,25 +107,29 @@ internal sealed class YuvBoxFilter
         var rows = Vector128.Create(_rows.Sum(t.Y, s, dy));
         ref ushort luma = ref MemoryMarshal.GetArrayDataReference(_rows.Luma);
         ref ushort chroma = ref MemoryMarshal.GetArrayDataReference(_rows.Chroma);
-        ref uint lw = ref MemoryMarshal.GetArrayDataReference(_lumaWeights);
-        ref uint cw = ref MemoryMarshal.GetArrayDataReference(_chromaWeights);
+        ref short lw = ref MemoryMarshal.GetArrayDataReference(_lumaWeights);
+        ref short cw = ref MemoryMarshal.GetArrayDataReference(_chromaWeights);
         ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
         ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
         ref int pt = ref MemoryMarshal.GetArrayDataReference(_totalX);
-        int lc = _lumaChunks, cc = _chromaChunks, ld = _lumaDot, cd = _chromaDot;
+        ref int po = ref MemoryMarshal.GetArrayDataReference(_offsetX);
+        int lc = _lumaChunks, cc = _chromaChunks;
         // Four tensor columns a step (padding columns have zero weights and sum to 0).
         for (int q = 0; q < _totalX.Length; q += 4)
         {
-            var y = Lanes(
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref Unsafe.Add(ref lw, q * lc * 8), ld),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, (q + 1) * lc * 8), ld),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, (q + 2) * lc * 8), ld),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, (q + 3) * lc * 8), ld));
+            var offset = Vector128.LoadUnsafe(ref po, (nuint)q).AsUInt32();
+            var y = offset + Lanes(
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref Unsafe.Add(ref lw, q * lc * 8), lc),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, (q + 1) * lc * 8), lc),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, (q + 2) * lc * 8), lc),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, (q + 3) * lc * 8), lc));
             var (u, v) = PairLanes(
-                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref Unsafe.Add(ref cw, q * cc * 8), cd),
-                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, (q + 1) * cc * 8), cd),
-                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, (q + 2) * cc * 8), cd),
-                Dot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, (q + 3) * cc * 8), cd));
+                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref Unsafe.Add(ref cw, q * cc * 8), cc),
+                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, (q + 1) * cc * 8), cc),
+                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, (q + 2) * cc * 8), cc),
+                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, (q + 3) * cc * 8), cc));
+            u += offset;
+            v += offset;
             if (_swapChroma) (u, v) = (v, u);
             // The reference: inv = 1f / total, then (float)sum * inv per channel.
             var inv = Vector128<float>.One / Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref pt, (nuint)q) * rows);
@@ -145,30 +156,47 @@ internal sealed class YuvBoxFilter
         return Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, Vector128.Create(0u, 2, 0, 2)), Vector128.Shuffle(cd, Vector128.Create(0u, 2, 0, 2)));
     }
 
-    /// <summary>From four columns' chroma lanes (first, second, first, second sample of pairs):
-    /// [first-sample sums of a..d] and [second-sample sums of a..d].</summary>
+    /// <summary>From four columns' chroma lanes (first, first, second, second sample sums, as
+    /// <see cref="PairDot"/> leaves them): [first-sample sums of a..d] and [second-sample sums of a..d].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (Vector128<uint>, Vector128<uint>) PairLanes(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d)
     {
-        var ab = Vector128.ConditionalSelect(LowHalf, a + Vector128.Shuffle(a, Vector128.Create(2u, 3, 0, 1)), b + Vector128.Shuffle(b, Vector128.Create(2u, 3, 0, 1))); // Fa Sa Fb Sb
-        var cd = Vector128.ConditionalSelect(LowHalf, c + Vector128.Shuffle(c, Vector128.Create(2u, 3, 0, 1)), d + Vector128.Shuffle(d, Vector128.Create(2u, 3, 0, 1))); // Fc Sc Fd Sd
+        a += Vector128.Shuffle(a, Vector128.Create(1u, 0, 3, 2)); // Fa Fa Sa Sa
+        b += Vector128.Shuffle(b, Vector128.Create(1u, 0, 3, 2));
+        c += Vector128.Shuffle(c, Vector128.Create(1u, 0, 3, 2));
+        d += Vector128.Shuffle(d, Vector128.Create(1u, 0, 3, 2));
+        var ab = Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(a, Vector128.Create(0u, 2, 0, 2)), Vector128.Shuffle(b, Vector128.Create(0u, 2, 0, 2))); // Fa Sa Fb Sb
+        var cd = Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(c, Vector128.Create(0u, 2, 0, 2)), Vector128.Shuffle(d, Vector128.Create(0u, 2, 0, 2))); // Fc Sc Fd Sd
         return (Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, Vector128.Create(0u, 2, 0, 2)), Vector128.Shuffle(cd, Vector128.Create(0u, 2, 0, 2))),
             Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, Vector128.Create(1u, 3, 1, 3)), Vector128.Shuffle(cd, Vector128.Create(1u, 3, 1, 3))));
     }
 
-    /// <summary>Lane-wise products of a column's sums with its weights (kept widened to 32 bits),
-    /// eight sums a chunk (chunks 0: the first four only). At most 256 * 65280 per column: no overflow.</summary>
+    /// <summary>As <see cref="Dot"/> for a column's chroma pair sums: each chunk of four pairs is
+    /// parted into its four first and four second samples before the multiply-add, so lanes 0-1
+    /// hold first-sample products and lanes 2-3 second-sample products.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<uint> Dot(ref ushort sums, ref uint weights, int chunks)
+    private static Vector128<uint> PairDot(ref ushort sums, ref short weights, int chunks)
     {
-        if (chunks == 0) return Vector128.WidenLower(Vector128.LoadUnsafe(ref sums)) * Vector128.LoadUnsafe(ref weights);
-        var (s0, s1) = Vector128.Widen(Vector128.LoadUnsafe(ref sums));
-        var acc = s0 * Vector128.LoadUnsafe(ref weights) + s1 * Vector128.LoadUnsafe(ref weights, 4);
+        var signBit = Vector128.Create((ushort)0x8000);
+        var acc = Vector128Widening.MultiplyAddAdjacent(
+            Vector128.Shuffle(Vector128.LoadUnsafe(ref sums) ^ signBit, Vector128.Create((ushort)0, 2, 4, 6, 1, 3, 5, 7)).AsInt16(),
+            Vector128.LoadUnsafe(ref weights));
         for (int c = 1; c < chunks; c++)
-        {
-            (s0, s1) = Vector128.Widen(Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)));
-            acc += s0 * Vector128.LoadUnsafe(ref weights, (nuint)(c * 8)) + s1 * Vector128.LoadUnsafe(ref weights, (nuint)(c * 8 + 4));
-        }
-        return acc;
+            acc += Vector128Widening.MultiplyAddAdjacent(
+                Vector128.Shuffle(Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)) ^ signBit, Vector128.Create((ushort)0, 2, 4, 6, 1, 3, 5, 7)).AsInt16(),
+                Vector128.LoadUnsafe(ref weights, (nuint)(c * 8)));
+        return acc.AsUInt32();
+    }
+
+    /// <summary>Four 32-bit lanes whose total is the column's dot product of its sums with its
+    /// weights, less 32768 x its weight total (the sums are read as signed: sum - 32768).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Dot(ref ushort sums, ref short weights, int chunks)
+    {
+        var signBit = Vector128.Create((ushort)0x8000);
+        var acc = Vector128Widening.MultiplyAddAdjacent((Vector128.LoadUnsafe(ref sums) ^ signBit).AsInt16(), Vector128.LoadUnsafe(ref weights));
+        for (int c = 1; c < chunks; c++)
+            acc += Vector128Widening.MultiplyAddAdjacent((Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)) ^ signBit).AsInt16(), Vector128.LoadUnsafe(ref weights, (nuint)(c * 8)));
+        return acc.AsUInt32();
     }
 }
