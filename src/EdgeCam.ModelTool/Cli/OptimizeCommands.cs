@@ -86,8 +86,8 @@ public static class OptimizeCommands
         var calibration = new Option<string>("--calibration") { Description = "Directory of real images to calibrate on (keep them apart from evaluation images).", Required = true };
         var output = new Option<string>("--output") { Description = "The quantised model to write; its card is written beside it.", Required = true };
         var card = Card();
-        var method = new Option<string>("--method") { Description = "Range collection: minmax or percentile.", DefaultValueFactory = _ => "minmax" };
-        method.AcceptOnlyFromAmong("minmax", "percentile");
+        var method = new Option<string>("--method") { Description = "Range collection: minmax, percentile, or mse (least squared quantisation error over a histogram).", DefaultValueFactory = _ => "minmax" };
+        method.AcceptOnlyFromAmong("minmax", "percentile", "mse");
         var percentile = new Option<double>("--percentile") { Description = "Percentile kept at each end for --method percentile.", DefaultValueFactory = _ => 99.999 };
         var activations = new Option<string>("--activations") { Description = "Activation type: int8 (S8S8, default) or uint8 (U8S8).", DefaultValueFactory = _ => "int8" };
         activations.AcceptOnlyFromAmong("int8", "uint8");
@@ -104,7 +104,12 @@ public static class OptimizeCommands
             OrtEnvironment.Initialize(r.GetValue(runtime));
             var options = new Quantization.QuantizeOptions
             {
-                Method = r.GetValue(method) == "percentile" ? Quantization.CalibrationMethod.Percentile : Quantization.CalibrationMethod.MinMax,
+                Method = r.GetValue(method) switch
+                {
+                    "percentile" => Quantization.CalibrationMethod.Percentile,
+                    "mse" => Quantization.CalibrationMethod.Mse,
+                    _ => Quantization.CalibrationMethod.MinMax,
+                },
                 Percentile = r.GetValue(percentile),
                 UnsignedActivations = r.GetValue(activations) == "uint8",
                 KeepFloat = (r.GetValue(keep) ?? []).ToHashSet(),
