@@ -118,7 +118,12 @@ public static class QdqQuantizer
             }
         }
         GraphPreparation.RemoveUnusedInitializers(graph);
-        if (options.CompactNames) NameCompaction.Compact(graph, writer.AddedNodes);
+        if (options.CompactNames)
+        {
+            NameCompaction.Compact(graph);
+            GraphSlimming.DropDefaultAttributes(graph);
+            GraphSlimming.ShareScalarConstants(graph);
+        }
         model.MetadataProps.Add(new StringStringEntryProto
         {
             Key = "edgecam.quantization",

@@ -71,6 +71,45 @@ public class QuantizeTests
     }
 
     [Fact]
+    public void SlimmingChangesNoOutputAndKeepsOrtsIntegerKernels()
+    {
+        // The same calibration with and without the byte savings (short names, no node names,
+        // no int32 bias zero points, no default attributes, shared scalar constants).
+        string dir = TestAssets.TempDir("slim");
+        string calibration = Calibration();
+        string plain = Path.Combine(dir, "plain.onnx"), slim = Path.Combine(dir, "slim.onnx");
+        QuantizeRun.Run(TestAssets.BlazeFaceFront, null, calibration, plain, new QuantizeOptions { UnsignedActivations = true, CompactNames = false }, 0, _ => { });
+        QuantizeRun.Run(TestAssets.BlazeFaceFront, null, calibration, slim, new QuantizeOptions { UnsignedActivations = true }, 0, _ => { });
+        long plainBytes = new FileInfo(plain).Length, slimBytes = new FileInfo(slim).Length;
+        Assert.True(slimBytes < 0.92 * plainBytes, $"{slimBytes} vs {plainBytes} bytes");
+
+        string card = ModelToolAssets.Card("blazeface-front");
+        foreach (string image in new[] { TestAssets.GraceHopper, Path.Combine(TestAssets.FacesDir, "2008_002506.jpg") })
+        {
+            var a = ModelToolAssets.Run(File.ReadAllBytes(plain), card, image);
+            var b = ModelToolAssets.Run(File.ReadAllBytes(slim), card, image);
+            for (int o = 0; o < a.Length; o++) Assert.Equal(a[o], b[o]);
+        }
+
+        var model = OnnxFile.Load(slim);
+        Assert.All(model.Graph.Node, n => Assert.Equal("", n.Name));
+        var ints = model.Graph.Initializer.Where(t => t.DataType == 6).Select(t => t.Name).ToHashSet();
+        Assert.All(model.Graph.Node.Where(n => n.OpType == "DequantizeLinear" && ints.Contains(n.Input[0])), n => Assert.Equal(2, n.Input.Count));
+        Assert.Equal(model.Graph.Initializer.Count(t => t.Dims.Count == 0), model.Graph.Initializer.Where(t => t.Dims.Count == 0).Select(t => (t.DataType, t.RawData)).Distinct().Count());
+
+        // What ORT makes of both: the same number of fused integer convolutions.
+        int Fused(string path)
+        {
+            string optimized = Path.ChangeExtension(path, ".ort-optimized.onnx");
+            using (OrtSession.FromFile(path, new SessionOptions { IntraOpThreads = 1, OptimizedModelPath = optimized })) { }
+            return OnnxFile.Load(optimized).Graph.Node.Count(n => n.OpType == "QLinearConv");
+        }
+        int fused = Fused(plain);
+        Assert.True(fused >= 30, $"{fused} QLinearConv of 37 convolutions");
+        Assert.Equal(fused, Fused(slim));
+    }
+
+    [Fact]
     public void MseRangesQuantiseTheRealActivationsWithLessErrorThanMinMax()
     {
         var model = OnnxFile.Load(TestAssets.BlazeFaceBack);
