@@ -95,7 +95,7 @@ public static class OptimizeCommands
         var crops = Crops();
         var textLines = TextLines();
         var noEqualize = new Option<bool>("--no-equalize") { Description = "Skip cross-layer equalisation of Conv -> (ReLU) -> Conv pairs." };
-        var keepNames = new Option<bool>("--keep-names") { Description = "Keep the exporter's internal value names (larger file)." };
+        var keepNames = new Option<bool>("--keep-names") { Description = "Keep the exporter's value and node names and skip the other byte savings (larger file, same outputs)." };
         var runtime = Runtime();
         var command = new Command("quantize", "Static int8 quantisation (QDQ): weights int8 symmetric per output channel, activations calibrated on real images.")
         { model, calibration, output, card, method, percentile, activations, keep, crops, textLines, noEqualize, keepNames, runtime };

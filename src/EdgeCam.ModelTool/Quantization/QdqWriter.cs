@@ -9,7 +9,6 @@ internal sealed class QdqWriter(GraphProto graph, string domain, bool unsignedAc
 {
     private readonly Dictionary<string, string> _quantizedWeights = new();
     private int _nodeInsertAt;
-    public HashSet<string> AddedNodes { get; } = new();
 
     /// <returns>The name of the dequantised value consumers should read.</returns>
     public string QuantizeActivation(string tensor, QuantParams p)
@@ -97,7 +96,6 @@ internal sealed class QdqWriter(GraphProto graph, string domain, bool unsignedAc
     {
         var n = new NodeProto { OpType = op, Name = name };
         if (domain.Length > 0) n.Domain = domain;
-        AddedNodes.Add(name);
         n.Input.AddRange(inputs);
         n.Output.Add(output);
         return n;

@@ -9,7 +9,8 @@ public sealed record QuantizeOptions
     public bool UnsignedActivations { get; init; }
     /// <summary>Node names or operator types left in float.</summary>
     public IReadOnlySet<string> KeepFloat { get; init; } = new HashSet<string>();
-    /// <summary>Short internal value names (see NameCompaction); off keeps the exporter's names.</summary>
+    /// <summary>Short value names, no node names (NameCompaction) and the other byte savings of
+    /// GraphSlimming; off keeps the exporter's names (the outputs are the same).</summary>
     public bool CompactNames { get; init; } = true;
     /// <summary>Cross-layer equalisation of Conv -> (ReLU) -> Conv pairs before calibration.</summary>
     public bool Equalize { get; init; } = true;
