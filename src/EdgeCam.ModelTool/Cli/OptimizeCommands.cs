@@ -95,10 +95,11 @@ public static class OptimizeCommands
         var crops = Crops();
         var textLines = TextLines();
         var noEqualize = new Option<bool>("--no-equalize") { Description = "Skip cross-layer equalisation of Conv -> (ReLU) -> Conv pairs." };
+        var int32Biases = new Option<bool>("--int32-biases") { Description = "Store Conv biases as int32 behind a DequantizeLinear (ORT's CPU provider does not need it; other runtimes may)." };
         var keepNames = new Option<bool>("--keep-names") { Description = "Keep the exporter's value and node names and skip the other byte savings (larger file, same outputs)." };
         var runtime = Runtime();
         var command = new Command("quantize", "Static int8 quantisation (QDQ): weights int8 symmetric per output channel, activations calibrated on real images.")
-        { model, calibration, output, card, method, percentile, activations, keep, crops, textLines, noEqualize, keepNames, runtime };
+        { model, calibration, output, card, method, percentile, activations, keep, crops, textLines, noEqualize, int32Biases, keepNames, runtime };
         command.SetAction(r => ToolCommandLine.Run(() =>
         {
             OrtEnvironment.Initialize(r.GetValue(runtime));
@@ -114,6 +115,7 @@ public static class OptimizeCommands
                 UnsignedActivations = r.GetValue(activations) == "uint8",
                 KeepFloat = (r.GetValue(keep) ?? []).ToHashSet(),
                 CompactNames = !r.GetValue(keepNames),
+                Int32Biases = r.GetValue(int32Biases),
                 Equalize = !r.GetValue(noEqualize),
             };
             string m = r.GetValue(model)!, o = r.GetValue(output)!;

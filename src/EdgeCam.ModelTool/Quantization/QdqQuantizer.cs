@@ -8,7 +8,8 @@ namespace EdgeCam.ModelTool.Quantization;
 /// Static int8 quantisation in the QDQ format: a QuantizeLinear/DequantizeLinear pair on every
 /// activation that enters or leaves an operator ORT has integer kernels for (ORT fuses
 /// DQ -> op -> Q into QLinearConv, QLinearAdd, ...), weights stored as int8, symmetric per output
-/// channel, behind a DequantizeLinear; biases as int32 at input scale x weight scale. ReLU/Clip
+/// channel, behind a DequantizeLinear; biases float (ORT quantises them to int32 when it fuses) or,
+/// with --int32-biases, int32 at input scale x weight scale. ReLU/Clip
 /// right after such an operator are dropped: the Q of their output, calibrated on the clipped
 /// values, clamps the same way. Graph outputs stay float.
 /// Models below opset 13 (no per-axis QuantizeLinear in the standard domain) are raised to 13 when
@@ -99,8 +100,11 @@ public static class QdqQuantizer
                 var (dq, scales) = writer.QuantizeWeightPerChannel(w, layout);
                 n.Input[1] = dq;
                 weights++;
-                // Bias at input scale x weight scale, so the integer kernel adds it to its int32 accumulator.
-                if (n.OpType is "Conv" or "ConvTranspose" && n.Input.Count > 2 && index.Initializers.TryGetValue(n.Input[2], out var b)
+                // Bias at input scale x weight scale, so the integer kernel adds it to its int32
+                // accumulator. Optional: ORT's CPU provider fuses a Conv with a float bias as well
+                // and quantises the bias itself the same way (outputs bit-identical), so by default
+                // the bias stays float and its per-channel scale tensor and DequantizeLinear go.
+                if (options.Int32Biases && n.OpType is "Conv" or "ConvTranspose" && n.Input.Count > 2 && index.Initializers.TryGetValue(n.Input[2], out var b)
                     && actParams.TryGetValue(OriginalName(n.Input[0]), out var xp))
                     n.Input[2] = writer.QuantizeBias(b, scales.Select(s => s * xp.Scale).ToArray());
             }
@@ -127,7 +131,7 @@ public static class QdqQuantizer
         model.MetadataProps.Add(new StringStringEntryProto
         {
             Key = "edgecam.quantization",
-            Value = $"QDQ static, weights int8 symmetric per-channel, activations {(options.UnsignedActivations ? "uint8" : "int8")}, " +
+            Value = $"QDQ static, weights int8 symmetric per-channel, activations {(options.UnsignedActivations ? "uint8" : "int8")}, biases {(options.Int32Biases ? "int32" : "float")}, " +
                     $"calibration {options.Method}{(options.Method == CalibrationMethod.Percentile ? $" {options.Percentile}" : "")}",
         });
         return new QuantizeSummary(nodes.Count, weights, activations.Count, removed, folded, equalized, domain.Length == 0 ? "ai.onnx" : domain);

@@ -78,8 +78,8 @@ public class QuantizeTests
         string dir = TestAssets.TempDir("slim");
         string calibration = Calibration();
         string plain = Path.Combine(dir, "plain.onnx"), slim = Path.Combine(dir, "slim.onnx");
-        QuantizeRun.Run(TestAssets.BlazeFaceFront, null, calibration, plain, new QuantizeOptions { UnsignedActivations = true, CompactNames = false }, 0, _ => { });
-        QuantizeRun.Run(TestAssets.BlazeFaceFront, null, calibration, slim, new QuantizeOptions { UnsignedActivations = true }, 0, _ => { });
+        QuantizeRun.Run(TestAssets.BlazeFaceFront, null, calibration, plain, new QuantizeOptions { UnsignedActivations = true, CompactNames = false, Int32Biases = true }, 0, _ => { });
+        QuantizeRun.Run(TestAssets.BlazeFaceFront, null, calibration, slim, new QuantizeOptions { UnsignedActivations = true, Int32Biases = true }, 0, _ => { });
         long plainBytes = new FileInfo(plain).Length, slimBytes = new FileInfo(slim).Length;
         Assert.True(slimBytes < 0.92 * plainBytes, $"{slimBytes} vs {plainBytes} bytes");
 
@@ -98,15 +98,43 @@ public class QuantizeTests
         Assert.Equal(model.Graph.Initializer.Count(t => t.Dims.Count == 0), model.Graph.Initializer.Where(t => t.Dims.Count == 0).Select(t => (t.DataType, t.RawData)).Distinct().Count());
 
         // What ORT makes of both: the same number of fused integer convolutions.
-        int Fused(string path)
-        {
-            string optimized = Path.ChangeExtension(path, ".ort-optimized.onnx");
-            using (OrtSession.FromFile(path, new SessionOptions { IntraOpThreads = 1, OptimizedModelPath = optimized })) { }
-            return OnnxFile.Load(optimized).Graph.Node.Count(n => n.OpType == "QLinearConv");
-        }
-        int fused = Fused(plain);
+        int fused = FusedConvolutions(plain);
         Assert.True(fused >= 30, $"{fused} QLinearConv of 37 convolutions");
-        Assert.Equal(fused, Fused(slim));
+        Assert.Equal(fused, FusedConvolutions(slim));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FloatBiasesAreFusedLikeInt32Biases(bool unsignedActivations)
+    {
+        // The default leaves Conv biases float; ORT quantises them itself when it fuses, so the
+        // integer kernels are the same and the file loses a bias scale tensor and a DQ per layer.
+        string dir = TestAssets.TempDir("bias");
+        string calibration = Calibration();
+        string int32 = Path.Combine(dir, "int32.onnx"), floats = Path.Combine(dir, "float.onnx");
+        QuantizeRun.Run(TestAssets.BlazeFaceFront, null, calibration, int32, new QuantizeOptions { UnsignedActivations = unsignedActivations, Int32Biases = true }, 0, _ => { });
+        QuantizeRun.Run(TestAssets.BlazeFaceFront, null, calibration, floats, new QuantizeOptions { UnsignedActivations = unsignedActivations }, 0, _ => { });
+        Assert.True(new FileInfo(floats).Length < 0.97 * new FileInfo(int32).Length, $"{new FileInfo(floats).Length} vs {new FileInfo(int32).Length} bytes");
+        var model = OnnxFile.Load(floats);
+        Assert.DoesNotContain(model.Graph.Initializer, t => t.DataType == 6); // no int32 tensor left
+        Assert.Equal(FusedConvolutions(int32), FusedConvolutions(floats));
+
+        // Where ORT fuses, the bias is quantised as the tool would; the unfused heads add the
+        // exact float bias instead of its int32 rounding: outputs within a hair.
+        string card = ModelToolAssets.Card("blazeface-front");
+        var a = ModelToolAssets.Run(File.ReadAllBytes(int32), card, TestAssets.GraceHopper);
+        var b = ModelToolAssets.Run(File.ReadAllBytes(floats), card, TestAssets.GraceHopper);
+        for (int o = 0; o < a.Length; o++)
+            for (int i = 0; i < a[o].Length; i++)
+                Assert.True(Math.Abs(a[o][i] - b[o][i]) <= 0.01f, $"output {o}[{i}]: {a[o][i]} vs {b[o][i]}");
+    }
+
+    private static int FusedConvolutions(string path)
+    {
+        string optimized = Path.ChangeExtension(path, ".ort-optimized.onnx");
+        using (OrtSession.FromFile(path, new SessionOptions { IntraOpThreads = 1, OptimizedModelPath = optimized })) { }
+        return OnnxFile.Load(optimized).Graph.Node.Count(n => n.OpType == "QLinearConv");
     }
 
     [Fact]
