@@ -3,7 +3,9 @@
 # where the toolchain can) by edgecam-model and judged by `edgecam-model eval` against the float
 # model on disjoint images: calibration on dlib's training.xml photos + Darknet's samples,
 # evaluation on dlib's testing.xml photos (with ground truth) + the other faces/OpenCV/matplotlib
-# photos. Writes a Markdown section to stdout (and bench/results/model-toolchain-*.md); paste it
+# photos; the OCR text-direction classifier is calibrated on the text lines of two pages
+# (scikit-image's page.png and bw_text.png) and judged on those of another (OpenCV's
+# imageTextN.png), each line upright and turned 180 degrees. Writes a Markdown section to stdout (and bench/results/model-toolchain-*.md); paste it
 # into docs/BENCHMARKS.md.  Usage: bench/model-toolchain.sh [RUNS]   (timing rounds, default 20)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -12,7 +14,7 @@ PRUNE_RATIO="${PRUNE_RATIO:-0.5}"
 M="$EDGECAM_CACHE/models"; F="$EDGECAM_CACHE/data"
 export EDGECAM_ORT_LIBRARY="${EDGECAM_ORT_LIBRARY:-$EDGECAM_CACHE/ort/$(dotnet_rid)/libonnxruntime.so.1}"
 OUT="$REPO/bench/results"; mkdir -p "$OUT"
-WORK="$ARTIFACTS/model-toolchain"; rm -rf "$WORK"; mkdir -p "$WORK/calib" "$WORK/eval" "$WORK/models" "$WORK/json"
+WORK="$ARTIFACTS/model-toolchain"; rm -rf "$WORK"; mkdir -p "$WORK/calib" "$WORK/eval" "$WORK/text-calib" "$WORK/text-eval" "$WORK/models" "$WORK/json"
 
 dotnet build "$REPO/src/EdgeCam.ModelTool" -c Release -v q -nologo >/dev/null
 TOOL="$REPO/src/EdgeCam.ModelTool/bin/Release/net9.0/edgecam-model"
@@ -22,45 +24,52 @@ for f in 2007_007763 2008_002079 2008_001009 2008_001322; do ln -s "$F/faces/$f.
 for f in "$F"/darknet/*.jpg; do ln -s "$f" "$WORK/calib/"; done
 for f in 2008_002470 2008_002506 2008_004176 2008_007676 2009_004587 bald_guys dogs Tom_Cruise_avp_2014_4; do ln -s "$F/faces/$f.jpg" "$WORK/eval/"; done
 for f in "$F"/opencv/*.jpg "$F"/matplotlib/*.jpg; do ln -s "$f" "$WORK/eval/"; done
-common=$(comm -12 <(ls "$WORK/calib" | sort) <(ls "$WORK/eval" | sort))
-[ -z "$common" ] || die "calibration and evaluation share images: $common"
+ln -s "$F/text/page.png" "$F/text/bw_text.png" "$WORK/text-calib/"
+ln -s "$F/text/imageTextN.png" "$WORK/text-eval/"
+for pair in "calib eval" "text-calib text-eval"; do
+  read -r c e <<<"$pair"
+  common=$(comm -12 <(ls "$WORK/$c" | sort) <(ls "$WORK/$e" | sort))
+  [ -z "$common" ] || die "calibration and evaluation share images: $common"
+done
 
-# name | float model | quantize options | eval options
+# name | float model | image sets (calibration, evaluation) | quantize options | eval options
 MODELS=(
-  "blazeface-front|$M/blazeface/face_detection_front_128x128.onnx||--annotations $F/faces/testing.xml"
-  "blazeface-back|$M/blazeface/face_detection_back_256x256.onnx||--annotations $F/faces/testing.xml"
-  "ppocr-cls|$M/ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx|--crops 8 --method percentile --percentile 99.99|--crops 8"
-  "ppocr-det|$M/ppocr/ch_PP-OCRv4_det_infer.onnx||"
+  "blazeface-front|$M/blazeface/face_detection_front_128x128.onnx|calib eval||--annotations $F/faces/testing.xml"
+  "blazeface-back|$M/blazeface/face_detection_back_256x256.onnx|calib eval||--annotations $F/faces/testing.xml"
+  "ppocr-cls|$M/ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx|text-calib text-eval|--text-lines|--text-lines"
+  "ppocr-det|$M/ppocr/ch_PP-OCRv4_det_infer.onnx|calib eval||"
 )
 for entry in "${MODELS[@]}"; do
-  IFS='|' read -r name model qopts eopts <<<"$entry"
+  IFS='|' read -r name model sets qopts eopts <<<"$entry"
+  read -r cdir edir <<<"$sets"
   for act in uint8 int8; do
     q="$WORK/models/$name.$act.onnx"
     log "$name: quantize ($act activations)"
     # shellcheck disable=SC2086
-    "$TOOL" quantize "$model" --calibration "$WORK/calib" --output "$q" --activations "$act" $qopts 2>/dev/null | tee -a "$WORK/quantize.log" >&2
+    "$TOOL" quantize "$model" --calibration "$WORK/$cdir" --output "$q" --activations "$act" $qopts 2>/dev/null | tee -a "$WORK/quantize.log" >&2
     log "$name: eval $act"
     # shellcheck disable=SC2086
-    "$TOOL" eval "$q" --reference "$model" --images "$WORK/eval" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.$act.json"
+    "$TOOL" eval "$q" --reference "$model" --images "$WORK/$edir" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.$act.json"
   done
 done
 
 # Pruning, then int8 (uint8 activations) on the pruned model. BlazeFace has no prunable channel
 # group (every block is residual), which prune reports and the table shows.
 for entry in "${MODELS[@]}"; do
-  IFS='|' read -r name model qopts eopts <<<"$entry"
+  IFS='|' read -r name model sets qopts eopts <<<"$entry"
+  read -r cdir edir <<<"$sets"
   p="$WORK/models/$name.pruned.onnx"
   log "$name: prune (ratio $PRUNE_RATIO)"
   # shellcheck disable=SC2086
-  if ! "$TOOL" prune "$model" --calibration "$WORK/calib" --ratio "$PRUNE_RATIO" --output "$p" ${qopts%%--method*} 2>"$WORK/prune-$name.log" >&2; then
+  if ! "$TOOL" prune "$model" --calibration "$WORK/$cdir" --ratio "$PRUNE_RATIO" --output "$p" ${qopts%%--method*} 2>"$WORK/prune-$name.log" >&2; then
     tail -1 "$WORK/prune-$name.log" >&2; echo "$(tail -1 "$WORK/prune-$name.log")" > "$WORK/json/$name.pruned.refused"; continue
   fi
   # shellcheck disable=SC2086
-  "$TOOL" quantize "$p" --calibration "$WORK/calib" --output "$WORK/models/$name.pruned.uint8.onnx" --activations uint8 $qopts 2>/dev/null >&2
+  "$TOOL" quantize "$p" --calibration "$WORK/$cdir" --output "$WORK/models/$name.pruned.uint8.onnx" --activations uint8 $qopts 2>/dev/null >&2
   # shellcheck disable=SC2086
-  "$TOOL" eval "$WORK/models/$name.pruned.uint8.onnx" --reference "$model" --images "$WORK/eval" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.pruned-vs-float.json"
+  "$TOOL" eval "$WORK/models/$name.pruned.uint8.onnx" --reference "$model" --images "$WORK/$edir" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.pruned-vs-float.json"
   # shellcheck disable=SC2086
-  "$TOOL" eval "$WORK/models/$name.pruned.uint8.onnx" --reference "$WORK/models/$name.uint8.onnx" --card "${model%.onnx}.card.json" --images "$WORK/eval" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.pruned-vs-int8.json"
+  "$TOOL" eval "$WORK/models/$name.pruned.uint8.onnx" --reference "$WORK/models/$name.uint8.onnx" --card "${model%.onnx}.card.json" --images "$WORK/$edir" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.pruned-vs-int8.json"
 done
 
 python3 - "$WORK/json" <<'PY' > "$WORK/report.md"
@@ -85,6 +94,8 @@ for name in ["blazeface-front", "blazeface-back", "ppocr-cls", "ppocr-det"]:
             ag = f"{cr['recall']:.3f} of float's boxes found, {cr['precision']:.3f} of int8's match"
         elif r["kind"] == "classifier":
             qf, qi = "-", "-"
+            if r.get("referenceAccuracy") is not None:
+                qf, qi = f"orientation right {r['referenceAccuracy']:.3f}", f"orientation right {r['candidateAccuracy']:.3f}"
             ag = f"top-1 {r['top1Agreement']:.3f} ({r['inputs']} inputs); {r.get('top1AgreementConfident') or 0:.3f} where float p >= 0.9 (n={r['confidentInputs']})"
         else:
             qf, qi = "-", "-"
@@ -109,6 +120,8 @@ for name in ["blazeface-front", "blazeface-back", "ppocr-cls", "ppocr-det"]:
         ag = f"{cr['recall']:.3f} of float's boxes found"
     elif r["kind"] == "classifier":
         qf, qi, ag = "-", "-", f"top-1 {r['top1Agreement']:.3f} ({r['inputs']} inputs); {r.get('top1AgreementConfident') or 0:.3f} where float p >= 0.9"
+        if r.get("referenceAccuracy") is not None:
+            qf, qi = f"orientation right {r['referenceAccuracy']:.3f}", f"orientation right {r['candidateAccuracy']:.3f}"
     else:
         qf, qi, ag = "-", "-", f"map IoU {r['mapIoU']:.3f}"
     print(f"| {name} | {r['candidateBytes']/r['referenceBytes']:.1%} | {s['referenceMedianMs']:.3f} | {s['candidateMedianMs']:.3f} | {s['referenceMedianMs']/s['candidateMedianMs']:.2f}x | {qf} | {qi} | {ag} |")

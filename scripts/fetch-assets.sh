@@ -76,4 +76,12 @@ deb_files opencv-doc "$CACHE/data/opencv" \
   './usr/share/doc/opencv-doc/examples/data/messi5.jpg' \
   './usr/share/doc/opencv-doc/examples/data/vtest.avi'
 
+# Real text: scanned and typeset pages whose lines judge the OCR text-direction classifier
+# (each line upright and turned 180 degrees). Their own directory (and stamps), so caches made
+# before these were added fetch them too.
+deb_files python3-skimage "$CACHE/data/text" \
+  './usr/lib/python3/dist-packages/skimage/data/page.png' \
+  './usr/lib/python3/dist-packages/skimage/data/bw_text.png'
+deb_files opencv-doc "$CACHE/data/text" './usr/share/doc/opencv-doc/examples/data/imageTextN.png'
+
 log "assets ready in $CACHE"

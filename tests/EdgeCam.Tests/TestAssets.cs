@@ -21,6 +21,8 @@ public static class TestAssets
     public static string Messi => Require(Path.Combine(Cache, "data", "opencv", "messi5.jpg"));
     public static string DarknetDir => RequireDir(Path.Combine(Cache, "data", "darknet"));
     public static string FacesDir => RequireDir(Path.Combine(Cache, "data", "faces"));
+    /// <summary>Page images with lines of real text (scikit-image's page.png and bw_text.png, OpenCV's imageTextN.png).</summary>
+    public static string TextPage(string name) => Require(Path.Combine(Cache, "data", "text", name));
 
     public static string Require(string path) => File.Exists(path)
         ? path

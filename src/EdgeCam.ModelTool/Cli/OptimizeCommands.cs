@@ -25,15 +25,16 @@ public static class OptimizeCommands
         var maxError = new Option<double>("--max-layer-error") { Description = "Sensitivity scan: prune a layer only if pruning it alone moves the outputs by at most this relative RMS error.", DefaultValueFactory = _ => 0.10 };
         var card = Card();
         var crops = Crops();
+        var textLines = TextLines();
         var runtime = Runtime();
         var command = new Command("prune", "Structured channel pruning without retraining: fold BatchNorm, remove Conv output channels and their consumers' inputs, least-squares refit.")
-        { model, calibration, ratio, output, maxError, card, crops, runtime };
+        { model, calibration, ratio, output, maxError, card, crops, textLines, runtime };
         command.SetAction(r => ToolCommandLine.Run(() =>
         {
             OrtEnvironment.Initialize(r.GetValue(runtime));
             string m = r.GetValue(model)!, o = r.GetValue(output)!;
             var s = Pruning.PruneRun.Run(m, r.GetValue(card), r.GetValue(calibration)!, o, new Pruning.PruneOptions
-            { Ratio = r.GetValue(ratio), MaxLayerError = r.GetValue(maxError), CropRows = r.GetValue(crops) }, Progress);
+            { Ratio = r.GetValue(ratio), MaxLayerError = r.GetValue(maxError), CropRows = r.GetValue(crops), TextLines = r.GetValue(textLines) }, Progress);
             Console.WriteLine($"{o}: {s.Pruned} of {s.Groups} channel groups pruned ({s.ChannelsRemoved} channels removed, {s.Refitted} layers refitted); " +
                 $"{new FileInfo(m).Length:N0} -> {new FileInfo(o).Length:N0} bytes");
         }));
@@ -48,19 +49,20 @@ public static class OptimizeCommands
         var annotations = new Option<string?>("--annotations") { Description = "Ground truth in dlib's XML format (testing.xml) for detector precision/recall." };
         var card = Card();
         var crops = Crops();
+        var textLines = TextLines();
         var runs = new Option<int>("--runs") { Description = "Timing rounds (each over up to 8 inputs, both models alternating).", DefaultValueFactory = _ => 20 };
         var threads = new Option<int>("--threads") { Description = "ORT intra-op threads for both models.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of the table." };
         var runtime = Runtime();
         var command = new Command("eval", "Judge a candidate model against its float reference on real images: quality, output error, latency, size.")
-        { candidate, reference, images, annotations, card, crops, runs, threads, json, runtime };
+        { candidate, reference, images, annotations, card, crops, textLines, runs, threads, json, runtime };
         command.SetAction(r => ToolCommandLine.Run(() =>
         {
             OrtEnvironment.Initialize(r.GetValue(runtime));
             var report = Evaluation.Evaluator.Run(new Evaluation.EvalOptions
             {
                 Candidate = r.GetValue(candidate)!, Reference = r.GetValue(reference)!, ImagesDir = r.GetValue(images)!,
-                Annotations = r.GetValue(annotations), Card = r.GetValue(card), CropRows = r.GetValue(crops),
+                Annotations = r.GetValue(annotations), Card = r.GetValue(card), CropRows = r.GetValue(crops), TextLines = r.GetValue(textLines),
                 LatencyRuns = r.GetValue(runs), Threads = r.GetValue(threads),
             }, Progress);
             Console.Write(r.GetValue(json) ? System.Text.Json.JsonSerializer.Serialize(report, ReportJson.Default.EvalReport) + "\n" : Evaluation.EvalPrinter.ToText(report));
@@ -70,6 +72,9 @@ public static class OptimizeCommands
 
     private static Option<int> Crops() => new("--crops")
     { Description = "Also use a grid of crops of each image, this many rows, with the model input's aspect ratio (for classifiers of small regions).", DefaultValueFactory = _ => 0 };
+
+    private static Option<bool> TextLines() => new("--text-lines")
+    { Description = "Use the text lines cut from each page image, upright and turned 180 degrees, instead of whole images (for a text-direction classifier)." };
 
     private static Option<string?> Card() => new("--card") { Description = "The model card (default: MODEL.card.json beside the model)." };
 
@@ -81,32 +86,40 @@ public static class OptimizeCommands
         var calibration = new Option<string>("--calibration") { Description = "Directory of real images to calibrate on (keep them apart from evaluation images).", Required = true };
         var output = new Option<string>("--output") { Description = "The quantised model to write; its card is written beside it.", Required = true };
         var card = Card();
-        var method = new Option<string>("--method") { Description = "Range collection: minmax or percentile.", DefaultValueFactory = _ => "minmax" };
-        method.AcceptOnlyFromAmong("minmax", "percentile");
+        var method = new Option<string>("--method") { Description = "Range collection: minmax, percentile, or mse (least squared quantisation error over a histogram).", DefaultValueFactory = _ => "minmax" };
+        method.AcceptOnlyFromAmong("minmax", "percentile", "mse");
         var percentile = new Option<double>("--percentile") { Description = "Percentile kept at each end for --method percentile.", DefaultValueFactory = _ => 99.999 };
         var activations = new Option<string>("--activations") { Description = "Activation type: int8 (S8S8, default) or uint8 (U8S8).", DefaultValueFactory = _ => "int8" };
         activations.AcceptOnlyFromAmong("int8", "uint8");
         var keep = new Option<string[]>("--keep-float") { Description = "Node names or operator types to leave in float.", AllowMultipleArgumentsPerToken = true };
         var crops = Crops();
+        var textLines = TextLines();
         var noEqualize = new Option<bool>("--no-equalize") { Description = "Skip cross-layer equalisation of Conv -> (ReLU) -> Conv pairs." };
-        var keepNames = new Option<bool>("--keep-names") { Description = "Keep the exporter's internal value names (larger file)." };
+        var int32Biases = new Option<bool>("--int32-biases") { Description = "Store Conv biases as int32 behind a DequantizeLinear (ORT's CPU provider does not need it; other runtimes may)." };
+        var keepNames = new Option<bool>("--keep-names") { Description = "Keep the exporter's value and node names and skip the other byte savings (larger file, same outputs)." };
         var runtime = Runtime();
         var command = new Command("quantize", "Static int8 quantisation (QDQ): weights int8 symmetric per output channel, activations calibrated on real images.")
-        { model, calibration, output, card, method, percentile, activations, keep, crops, noEqualize, keepNames, runtime };
+        { model, calibration, output, card, method, percentile, activations, keep, crops, textLines, noEqualize, int32Biases, keepNames, runtime };
         command.SetAction(r => ToolCommandLine.Run(() =>
         {
             OrtEnvironment.Initialize(r.GetValue(runtime));
             var options = new Quantization.QuantizeOptions
             {
-                Method = r.GetValue(method) == "percentile" ? Quantization.CalibrationMethod.Percentile : Quantization.CalibrationMethod.MinMax,
+                Method = r.GetValue(method) switch
+                {
+                    "percentile" => Quantization.CalibrationMethod.Percentile,
+                    "mse" => Quantization.CalibrationMethod.Mse,
+                    _ => Quantization.CalibrationMethod.MinMax,
+                },
                 Percentile = r.GetValue(percentile),
                 UnsignedActivations = r.GetValue(activations) == "uint8",
                 KeepFloat = (r.GetValue(keep) ?? []).ToHashSet(),
                 CompactNames = !r.GetValue(keepNames),
+                Int32Biases = r.GetValue(int32Biases),
                 Equalize = !r.GetValue(noEqualize),
             };
             string m = r.GetValue(model)!, o = r.GetValue(output)!;
-            var s = Quantization.QuantizeRun.Run(m, r.GetValue(card), r.GetValue(calibration)!, o, options, r.GetValue(crops), Progress);
+            var s = Quantization.QuantizeRun.Run(m, r.GetValue(card), r.GetValue(calibration)!, o, options, r.GetValue(crops), Progress, r.GetValue(textLines));
             long before = new FileInfo(m).Length, after = new FileInfo(o).Length;
             Console.WriteLine($"{o}: {s.QuantizedNodes} operators quantised ({s.WeightTensors} weight tensors int8, {s.ActivationTensors} activations " +
                 $"{r.GetValue(activations)}, {s.RemovedActivations} ReLU/Clip folded into quantisation, {s.FoldedBatchNorms} BatchNorm folded, {s.EqualizedPairs} layer pairs equalised; Q/DQ domain {s.Domain}); " +

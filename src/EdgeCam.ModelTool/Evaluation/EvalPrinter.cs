@@ -28,6 +28,7 @@ public static class EvalPrinter
         }
         if (r.Top1Agreement is { } a) Row(s, "top-1 agreement with reference", "1.000", a.ToString("0.000", ci));
         if (r.Top1AgreementConfident is { } ac) Row(s, $"  where reference p >= 0.9 (n={r.ConfidentInputs})", "1.000", ac.ToString("0.000", ci));
+        if (r.ReferenceAccuracy is { } ra && r.CandidateAccuracy is { } ca) Row(s, "top-1 accuracy (known orientation)", ra.ToString("0.000", ci), ca.ToString("0.000", ci));
         if (r.MapIoU is { } m) Row(s, "map IoU with reference (p > 0.3)", "1.000", m.ToString("0.000", ci));
         foreach (var e in r.Outputs)
             Row(s, $"output {Clip(e.Name, 27)} |Δ|", "-", $"mean {e.MeanAbs.ToString("0.####", ci)} max {e.MaxAbs.ToString("0.###", ci)} rel {e.RelativeRms.ToString("0.###", ci)}");

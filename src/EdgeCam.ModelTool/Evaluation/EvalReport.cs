@@ -25,6 +25,9 @@ public sealed record EvalReport
     /// (decisions the reference is sure of), and how many inputs those are.</summary>
     public double? Top1AgreementConfident { get; init; }
     public int? ConfidentInputs { get; init; }
+    /// <summary>With --text-lines: the share of inputs whose top class is the known orientation.</summary>
+    public double? ReferenceAccuracy { get; init; }
+    public double? CandidateAccuracy { get; init; }
     public double? MapIoU { get; init; }
     public required IReadOnlyList<OutputError> Outputs { get; init; }
 }

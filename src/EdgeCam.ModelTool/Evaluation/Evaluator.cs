@@ -16,6 +16,8 @@ public sealed record EvalOptions
     public string? Annotations { get; init; }
     public string? Card { get; init; }
     public int CropRows { get; init; }
+    /// <summary>Judge a text-direction classifier on the text lines of page images, each upright and turned 180 degrees.</summary>
+    public bool TextLines { get; init; }
     public int LatencyRuns { get; init; } = 20;
     public int Threads { get; init; } = 2;
     /// <summary>Probability above which a map pixel counts as "on" (DBNet's text threshold).</summary>
@@ -38,7 +40,11 @@ public static class Evaluator
         using var feeder = new ImageFeeder(cardPath);
         var files = ImageFeeder.ImagesIn(o.ImagesDir, "--images");
         string kind = feeder.Card.Postprocess.Kind switch { "classification" => "classifier", "map" => "map", _ => "detector" };
-        var samples = feeder.Samples(files, kind == "classifier" ? o.CropRows : 0);
+        if (o.TextLines && kind != "classifier") throw new ToolException($"--text-lines: {cardPath} is not a classifier's card (text lines judge a text-direction classifier)");
+        // With text lines the truth is known: label "0" upright, "180" turned.
+        int upright = feeder.Card.Labels.IndexOf("0"), turned = feeder.Card.Labels.IndexOf("180");
+        if (o.TextLines && (upright < 0 || turned < 0)) throw new ToolException($"--text-lines: {cardPath} has no labels \"0\" and \"180\" (a text-direction classifier's)");
+        var samples = feeder.Samples(files, kind == "classifier" ? o.CropRows : 0, o.TextLines);
         Dictionary<string, AnnotatedImage>? truth = null;
         if (o.Annotations is { } a)
         {
@@ -67,7 +73,7 @@ public static class Evaluator
         var errors = new ErrorStats[refRunner.Count];
         for (int i = 0; i < errors.Length; i++) errors[i] = new ErrorStats();
         MatchCounts refTruth = default, candTruth = default, candRef = default;
-        int agree = 0, classified = 0, confident = 0, agreeConfident = 0;
+        int agree = 0, classified = 0, confident = 0, agreeConfident = 0, refCorrect = 0, candCorrect = 0;
         long mapIntersection = 0, mapUnion = 0;
         var refResult = new InferenceResult();
         var candResult = new InferenceResult();
@@ -99,6 +105,12 @@ public static class Evaluator
                 classified++;
                 bool same = refResult.ClassCount > 0 && candResult.ClassCount > 0 && refResult.TopClasses[0].Index == candResult.TopClasses[0].Index;
                 if (same) agree++;
+                if (o.TextLines)
+                {
+                    int truthIndex = sample.Rotated180 ? turned : upright;
+                    if (refResult.ClassCount > 0 && refResult.TopClasses[0].Index == truthIndex) refCorrect++;
+                    if (candResult.ClassCount > 0 && candResult.TopClasses[0].Index == truthIndex) candCorrect++;
+                }
                 if (refResult.ClassCount > 0 && refResult.TopClasses[0].Score >= 0.9f)
                 {
                     confident++;
@@ -156,6 +168,8 @@ public static class Evaluator
             Top1Agreement = kind == "classifier" ? agree / (double)Math.Max(1, classified) : null,
             Top1AgreementConfident = kind == "classifier" && confident > 0 ? agreeConfident / (double)confident : null,
             ConfidentInputs = kind == "classifier" ? confident : null,
+            ReferenceAccuracy = o.TextLines ? refCorrect / (double)Math.Max(1, classified) : null,
+            CandidateAccuracy = o.TextLines ? candCorrect / (double)Math.Max(1, classified) : null,
             MapIoU = kind == "map" ? (mapUnion == 0 ? 1 : mapIntersection / (double)mapUnion) : null,
             Outputs = Enumerable.Range(0, errors.Length).Select(i => errors[i].Result(refRunner.NameOf(i))).ToList(),
         };

@@ -15,16 +15,18 @@ namespace EdgeCam.ModelTool.Evaluation;
 /// </summary>
 public readonly record struct CropRect(int X, int Y, int Width, int Height);
 
-/// <summary>One model input: an image file, whole or a crop of it.</summary>
-public readonly record struct ImageSample(string Path, CropRect? Crop)
+/// <summary>One model input: an image file, whole or a crop of it, as it is or turned by 180 degrees.</summary>
+public readonly record struct ImageSample(string Path, CropRect? Crop, bool Rotated180 = false)
 {
-    public override string ToString() => Crop is { } c ? $"{System.IO.Path.GetFileName(Path)}[{c.X},{c.Y} {c.Width}x{c.Height}]" : System.IO.Path.GetFileName(Path);
+    public override string ToString() =>
+        (Crop is { } c ? $"{System.IO.Path.GetFileName(Path)}[{c.X},{c.Y} {c.Width}x{c.Height}]" : System.IO.Path.GetFileName(Path)) + (Rotated180 ? " turned 180" : "");
 }
 
 public sealed class ImageFeeder : IDisposable
 {
     private readonly ImageDecoder _decoder = new();
     private readonly ScalarPreprocessor _preprocessor;
+    private readonly ScalarPreprocessor _rotatedPreprocessor;
     public ModelCard Card { get; }
     public string CardPath { get; }
     public PreprocessPlan Plan { get; }
@@ -40,6 +42,7 @@ public sealed class ImageFeeder : IDisposable
         Plan = CardBinding.BuildPlan(ci, element);
         InputShape = ci.Layout == "NCHW" ? [1, ci.Channels, ci.Height, ci.Width] : [1, ci.Height, ci.Width, ci.Channels];
         _preprocessor = new ScalarPreprocessor(Plan);
+        _rotatedPreprocessor = new ScalarPreprocessor(Plan with { Rotate180 = !Plan.Rotate180 });
     }
 
     private string? _lastPath;
@@ -57,7 +60,7 @@ public sealed class ImageFeeder : IDisposable
             int bpp = image.Stride / image.Width;
             view = new ImageView(image.Pixels.AsSpan(c.Y * image.Stride + c.X * bpp), c.Width, c.Height, image.Stride, image.Format);
         }
-        var mapping = _preprocessor.Run(view, tensor);
+        var mapping = (sample.Rotated180 ? _rotatedPreprocessor : _preprocessor).Run(view, tensor);
         return (image, mapping);
     }
 
@@ -81,9 +84,28 @@ public sealed class ImageFeeder : IDisposable
     /// also a grid of crops with the model input's aspect ratio (rows of height H/rows): a
     /// classifier made for small regions (a text line, an object) sees many realistic inputs per photo.
     /// </summary>
-    public IReadOnlyList<ImageSample> Samples(IReadOnlyList<string> images, int cropRows)
+    public IReadOnlyList<ImageSample> Samples(IReadOnlyList<string> images, int cropRows) => Samples(images, cropRows, textLines: false);
+
+    /// <summary>
+    /// With <paramref name="textLines"/>: instead of whole images and crops, the text lines cut from
+    /// each page image (<see cref="TextLineCutter"/>), each once upright and once turned by 180
+    /// degrees, the two cases a text-direction classifier tells apart.
+    /// </summary>
+    public IReadOnlyList<ImageSample> Samples(IReadOnlyList<string> images, int cropRows, bool textLines)
     {
         var samples = new List<ImageSample>();
+        if (textLines)
+        {
+            double aspect = Card.Input.Width / (double)Card.Input.Height;
+            foreach (string path in images)
+            {
+                var lines = TextLineCutter.Cut(Decode(path), aspect);
+                if (lines.Count == 0) throw new ToolException($"{path}: no text lines found (--text-lines expects pages of dark, horizontal text on a light background)");
+                foreach (var line in lines) samples.Add(new ImageSample(path, line));
+                foreach (var line in lines) samples.Add(new ImageSample(path, line, Rotated180: true));
+            }
+            return samples;
+        }
         foreach (string path in images)
         {
             samples.Add(new ImageSample(path, null));

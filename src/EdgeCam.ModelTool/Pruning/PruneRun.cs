@@ -17,6 +17,7 @@ public sealed record PruneOptions
     /// outputs by at most this relative RMS error on the calibration images.</summary>
     public double MaxLayerError { get; init; } = 0.10;
     public int CropRows { get; init; }
+    public bool TextLines { get; init; }
     public int PixelsPerImage { get; init; } = 2048;
     public double Ridge { get; init; } = 1e-4;
 }
@@ -41,7 +42,7 @@ public static class PruneRun
         var files = ImageFeeder.ImagesIn(calibrationDir, "--calibration");
         string card = ImageFeeder.CardFor(modelPath, cardPath);
         using var feeder = new ImageFeeder(card);
-        var samples = feeder.Samples(files, options.CropRows);
+        var samples = feeder.Samples(files, options.CropRows, options.TextLines);
         if (model.Graph.Node.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear"))
             throw new ToolException($"{modelPath}: already quantised; prune the float model, then quantise");
         GraphPreparation.Prepare(model);

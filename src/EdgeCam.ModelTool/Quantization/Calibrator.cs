@@ -5,7 +5,7 @@ using EdgeCam.ModelTool.Onnx.Proto;
 
 namespace EdgeCam.ModelTool.Quantization;
 
-public enum CalibrationMethod { MinMax, Percentile }
+public enum CalibrationMethod { MinMax, Percentile, Mse }
 
 /// <summary>A float value range seen on the calibration images.</summary>
 public readonly record struct ValueRange(float Min, float Max);
@@ -14,7 +14,10 @@ public readonly record struct ValueRange(float Min, float Max);
 /// Runs the float model on real calibration images (through the model card's preprocessing) and
 /// collects the range of every activation that will be quantised: MinMax takes the extremes;
 /// Percentile takes the given percentile at each end from a histogram filled in a second pass,
-/// so that rare outliers do not stretch the scale of everything else.
+/// so that rare outliers do not stretch the scale of everything else; Mse takes, from the same
+/// histogram, the range whose 8-bit quantisation has the least mean squared error (rounding
+/// inside it, clipping outside), so a range is cut exactly as far as its outliers cost less
+/// than the resolution they take from everything else.
 /// </summary>
 public static class Calibrator
 {
@@ -30,7 +33,7 @@ public static class Calibrator
         var max = new float[runner.Count];
         Array.Fill(min, float.PositiveInfinity);
         Array.Fill(max, float.NegativeInfinity);
-        int passes = method == CalibrationMethod.Percentile ? 2 : 1;
+        int passes = method == CalibrationMethod.MinMax ? 1 : 2;
 
         for (int i = 0; i < images.Count; i++)
         {
@@ -73,6 +76,11 @@ public static class Calibrator
             if (!float.IsFinite(min[o])) continue;
             if (!(max[o] > min[o])) { ranges[runner.NameOf(o)] = new(min[o], max[o]); continue; }
             var h = histograms[o];
+            if (method == CalibrationMethod.Mse)
+            {
+                ranges[runner.NameOf(o)] = LeastSquaredErrorRange(h, min[o], max[o]);
+                continue;
+            }
             long total = h.Sum();
             double tail = total * (100 - percentile) / 100;
             float width = (max[o] - min[o]) / Bins;
@@ -83,6 +91,43 @@ public static class Calibrator
             ranges[runner.NameOf(o)] = new(min[o] + lowBin * width, min[o] + (highBin + 1) * width);
         }
         return ranges;
+    }
+
+    /// <summary>
+    /// The range [lo, hi] (bin edges, 0 inside) with the least expected squared error of 256-level
+    /// quantisation over the histogram: values inside are rounded (error step^2/12), values outside
+    /// are clipped to the nearer end. Searched over both ends on a grid of 64 x 64 cuts of the
+    /// observed range towards zero.
+    /// </summary>
+    internal static ValueRange LeastSquaredErrorRange(long[] histogram, float min, float max)
+    {
+        int bins = histogram.Length;
+        double width = (max - (double)min) / bins;
+        var centre = new double[bins];
+        for (int b = 0; b < bins; b++) centre[b] = min + (b + 0.5) * width;
+        double lo0 = Math.Min(min, 0), hi0 = Math.Max(max, 0);
+        const int Steps = 64;
+        double bestError = double.PositiveInfinity, bestLo = lo0, bestHi = hi0;
+        for (int i = 1; i <= Steps; i++)
+        {
+            double lo = lo0 * i / Steps;
+            for (int j = 1; j <= Steps; j++)
+            {
+                double hi = hi0 * j / Steps;
+                if (!(hi > lo)) continue;
+                double step = (hi - lo) / 255, rounding = step * step / 12, error = 0;
+                for (int b = 0; b < bins && error < bestError; b++)
+                {
+                    long n = histogram[b];
+                    if (n == 0) continue;
+                    double v = centre[b];
+                    double d = v < lo ? lo - v : v > hi ? v - hi : 0;
+                    error += n * (d > 0 ? d * d : rounding);
+                }
+                if (error < bestError) { bestError = error; bestLo = lo; bestHi = hi; }
+            }
+        }
+        return new ValueRange((float)bestLo, (float)bestHi);
     }
 
     /// <summary>A progress line for each of the first few inputs, then about every 10%.</summary>

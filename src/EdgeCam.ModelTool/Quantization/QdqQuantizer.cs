@@ -8,7 +8,8 @@ namespace EdgeCam.ModelTool.Quantization;
 /// Static int8 quantisation in the QDQ format: a QuantizeLinear/DequantizeLinear pair on every
 /// activation that enters or leaves an operator ORT has integer kernels for (ORT fuses
 /// DQ -> op -> Q into QLinearConv, QLinearAdd, ...), weights stored as int8, symmetric per output
-/// channel, behind a DequantizeLinear; biases as int32 at input scale x weight scale. ReLU/Clip
+/// channel, behind a DequantizeLinear; biases float (ORT quantises them to int32 when it fuses) or,
+/// with --int32-biases, int32 at input scale x weight scale. ReLU/Clip
 /// right after such an operator are dropped: the Q of their output, calibrated on the clipped
 /// values, clamps the same way. Graph outputs stay float.
 /// Models below opset 13 (no per-axis QuantizeLinear in the standard domain) are raised to 13 when
@@ -43,12 +44,18 @@ public static class QdqQuantizer
         var floatModel = model.Clone();
 
         bool Keep(NodeProto n) => options.KeepFloat.Contains(n.Name) || options.KeepFloat.Contains(n.OpType);
-        int removed = RemoveClippingActivations(graph, n => IsQuantizable(n.OpType) && !Keep(n));
+        var headInputs = HeadOnlyInputs(graph, n => IsQuantizable(n.OpType) && !Keep(n));
+        int removed = RemoveClippingActivations(graph, n => IsQuantizable(n.OpType) && !Keep(n), headInputs);
 
         var index = new GraphIndex(graph);
         var outputPath = OutputDataMovement(graph, index);
         var nodes = graph.Node.Where(n => IsQuantizable(n.OpType) && !Keep(n) && !outputPath.Contains(n)).ToList();
         var floatValues = outputPath.SelectMany(n => n.Input).ToHashSet();
+        // Values read only by output heads stay float too: a head's output is float, so ORT has no
+        // integer kernel for it and runs it in float on dequantised values anyway; quantising its
+        // input adds only rounding error, which the heads amplify (BlazeFace back's 8x8 score head
+        // turned hundreds of background anchors positive from the 8-bit rounding of its input).
+        floatValues.UnionWith(headInputs);
         var activations = new HashSet<string>();
         foreach (var n in nodes)
         {
@@ -93,8 +100,11 @@ public static class QdqQuantizer
                 var (dq, scales) = writer.QuantizeWeightPerChannel(w, layout);
                 n.Input[1] = dq;
                 weights++;
-                // Bias at input scale x weight scale, so the integer kernel adds it to its int32 accumulator.
-                if (n.OpType is "Conv" or "ConvTranspose" && n.Input.Count > 2 && index.Initializers.TryGetValue(n.Input[2], out var b)
+                // Bias at input scale x weight scale, so the integer kernel adds it to its int32
+                // accumulator. Optional: ORT's CPU provider fuses a Conv with a float bias as well
+                // and quantises the bias itself the same way (outputs bit-identical), so by default
+                // the bias stays float and its per-channel scale tensor and DequantizeLinear go.
+                if (options.Int32Biases && n.OpType is "Conv" or "ConvTranspose" && n.Input.Count > 2 && index.Initializers.TryGetValue(n.Input[2], out var b)
                     && actParams.TryGetValue(OriginalName(n.Input[0]), out var xp))
                     n.Input[2] = writer.QuantizeBias(b, scales.Select(s => s * xp.Scale).ToArray());
             }
@@ -112,11 +122,16 @@ public static class QdqQuantizer
             }
         }
         GraphPreparation.RemoveUnusedInitializers(graph);
-        if (options.CompactNames) NameCompaction.Compact(graph, writer.AddedNodes);
+        if (options.CompactNames)
+        {
+            NameCompaction.Compact(graph);
+            GraphSlimming.DropDefaultAttributes(graph);
+            GraphSlimming.ShareScalarConstants(graph);
+        }
         model.MetadataProps.Add(new StringStringEntryProto
         {
             Key = "edgecam.quantization",
-            Value = $"QDQ static, weights int8 symmetric per-channel, activations {(options.UnsignedActivations ? "uint8" : "int8")}, " +
+            Value = $"QDQ static, weights int8 symmetric per-channel, activations {(options.UnsignedActivations ? "uint8" : "int8")}, biases {(options.Int32Biases ? "int32" : "float")}, " +
                     $"calibration {options.Method}{(options.Method == CalibrationMethod.Percentile ? $" {options.Percentile}" : "")}",
         });
         return new QuantizeSummary(nodes.Count, weights, activations.Count, removed, folded, equalized, domain.Length == 0 ? "ai.onnx" : domain);
@@ -137,6 +152,29 @@ public static class QdqQuantizer
         return found;
     }
 
+    /// <summary>
+    /// The activations whose every reader is an output head: a quantisable operator whose output
+    /// only moves (Concat/Reshape/Transpose...) into graph outputs, or is one.
+    /// </summary>
+    private static HashSet<string> HeadOnlyInputs(GraphProto graph, Func<NodeProto, bool> quantisable)
+    {
+        var index = new GraphIndex(graph);
+        var outputPath = OutputDataMovement(graph, index);
+        var floatValues = outputPath.SelectMany(n => n.Input).ToHashSet();
+        var heads = graph.Node.Where(n => quantisable(n) && !outputPath.Contains(n)
+            && n.Output.All(o => floatValues.Contains(o) || index.IsGraphOutput(o))).ToHashSet();
+        var result = new HashSet<string>();
+        foreach (var head in heads)
+            foreach (string x in head.Input)
+                if (index.Constant(x) is null && !index.IsInitializer(x) && index.Consumers(x).All(c => heads.Contains(c) || outputPath.Contains(c)))
+                    result.Add(x);
+        // ... and through a ReLU/Clip in front of them (it stays, as nothing quantised follows it).
+        foreach (string x in result.ToList())
+            if (index.Producer(x) is { OpType: "Relu" or "Clip" } act && index.Consumers(act.Input[0]).Count == 1 && !index.IsGraphOutput(act.Input[0]))
+                result.Add(act.Input[0]);
+        return result;
+    }
+
     /// <summary>Which inputs of an operator are activations to quantise.</summary>
     private static IEnumerable<int> ActivationInputs(NodeProto n) =>
         Weighted.Contains(n.OpType) ? [0, 1] : EveryInput.Contains(n.OpType) ? Enumerable.Range(0, n.Input.Count) : [0];
@@ -148,13 +186,13 @@ public static class QdqQuantizer
     /// operator that will be quantised: the producer writes the activation's output name, whose
     /// range is calibrated after the clip.
     /// </summary>
-    private static int RemoveClippingActivations(GraphProto graph, Func<NodeProto, bool> quantised)
+    private static int RemoveClippingActivations(GraphProto graph, Func<NodeProto, bool> quantised, IReadOnlySet<string> staysFloat)
     {
         int removed = 0;
         var index = new GraphIndex(graph);
         foreach (var act in graph.Node.Where(n => n.OpType is "Relu" or "Clip").ToList())
         {
-            if (!ClipsAroundZero(act, index)) continue;
+            if (!ClipsAroundZero(act, index) || staysFloat.Contains(act.Output[0])) continue;
             string x = act.Input[0];
             if (index.Producer(x) is not { } producer || !quantised(producer) || producer.Output[0] != x) continue;
             if (index.Consumers(x).Count != 1 || index.IsGraphOutput(x) || index.IsGraphOutput(act.Output[0])) continue;

@@ -9,7 +9,6 @@ internal sealed class QdqWriter(GraphProto graph, string domain, bool unsignedAc
 {
     private readonly Dictionary<string, string> _quantizedWeights = new();
     private int _nodeInsertAt;
-    public HashSet<string> AddedNodes { get; } = new();
 
     /// <returns>The name of the dequantised value consumers should read.</returns>
     public string QuantizeActivation(string tensor, QuantParams p)
@@ -59,11 +58,12 @@ internal sealed class QdqWriter(GraphProto graph, string domain, bool unsignedAc
         for (int i = 0; i < values.Length; i++)
             codes[i] = (int)Math.Clamp(Math.Round(values[i] / (double)scales[i]), int.MinValue + 1, int.MaxValue);
         string name = b.Name + "_" + graph.Initializer.Count;
-        string q = name + "_quantized", scale = name + "_scale", zero = name + "_zero_point", dq = name + "_dequantized";
+        string q = name + "_quantized", scale = name + "_scale", dq = name + "_dequantized";
         graph.Initializer.Add(TensorData.Int32s(q, codes, values.Length));
         graph.Initializer.Add(TensorData.Floats(scale, scales, values.Length));
-        graph.Initializer.Add(TensorData.Int32s(zero, new int[values.Length], values.Length));
-        var node = Node("DequantizeLinear", name + "_DequantizeLinear", [q, scale, zero], dq);
+        // No zero point: an int32 bias's is 0, DequantizeLinear's default (a tensor of zeros
+        // per channel would be as large as the bias itself).
+        var node = Node("DequantizeLinear", name + "_DequantizeLinear", [q, scale], dq);
         node.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
         graph.Node.Insert(0, node);
         _nodeInsertAt++;
@@ -96,7 +96,6 @@ internal sealed class QdqWriter(GraphProto graph, string domain, bool unsignedAc
     {
         var n = new NodeProto { OpType = op, Name = name };
         if (domain.Length > 0) n.Domain = domain;
-        AddedNodes.Add(name);
         n.Input.AddRange(inputs);
         n.Output.Add(output);
         return n;

@@ -11,7 +11,7 @@ namespace EdgeCam.ModelTool.Quantization;
 public static class QuantizeRun
 {
     public static QuantizeSummary Run(string modelPath, string? cardPath, string calibrationDir, string outputPath,
-        QuantizeOptions options, int cropRows, Action<string> progress)
+        QuantizeOptions options, int cropRows, Action<string> progress, bool textLines = false)
     {
         if (options.Method == CalibrationMethod.Percentile && !(options.Percentile is > 50 and <= 100))
             throw new ToolException($"--percentile {options.Percentile}: expected a number in (50, 100]");
@@ -19,7 +19,7 @@ public static class QuantizeRun
         var files = ImageFeeder.ImagesIn(calibrationDir, "--calibration");
         string card = ImageFeeder.CardFor(modelPath, cardPath);
         using var feeder = new ImageFeeder(card);
-        var images = feeder.Samples(files, cropRows);
+        var images = feeder.Samples(files, cropRows, textLines);
         if (model.Graph.Node.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" || n.OpType.StartsWith("QLinear", StringComparison.Ordinal)))
             throw new ToolException($"{modelPath}: already quantised (it has QuantizeLinear/DequantizeLinear or QLinear nodes)");
         var unknown = options.KeepFloat.Where(k => !model.Graph.Node.Any(n => n.Name == k || n.OpType == k)).ToList();

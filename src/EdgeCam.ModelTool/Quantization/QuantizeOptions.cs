@@ -7,9 +7,13 @@ public sealed record QuantizeOptions
     public double Percentile { get; init; } = 99.999;
     /// <summary>uint8 activations (U8S8) instead of int8 (S8S8, ORT's recommended default).</summary>
     public bool UnsignedActivations { get; init; }
+    /// <summary>Conv biases as int32 behind a DequantizeLinear (input scale x weight scale), for
+    /// runtimes that need them; ORT's CPU provider fuses float biases into the same integer kernels.</summary>
+    public bool Int32Biases { get; init; }
     /// <summary>Node names or operator types left in float.</summary>
     public IReadOnlySet<string> KeepFloat { get; init; } = new HashSet<string>();
-    /// <summary>Short internal value names (see NameCompaction); off keeps the exporter's names.</summary>
+    /// <summary>Short value names, no node names (NameCompaction) and the other byte savings of
+    /// GraphSlimming; off keeps the exporter's names (the outputs are the same).</summary>
     public bool CompactNames { get; init; } = true;
     /// <summary>Cross-layer equalisation of Conv -> (ReLU) -> Conv pairs before calibration.</summary>
     public bool Equalize { get; init; } = true;
