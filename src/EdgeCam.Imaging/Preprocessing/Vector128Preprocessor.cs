@@ -54,6 +54,15 @@ public sealed unsafe class Vector128Preprocessor : IPreprocessor, IRowRangeWork
 
     public PreprocessPlan Plan { get; }
 
+    /// <summary>Whether large frames may share their rows with the helper thread, process-wide
+    /// (the helper is one per process); the device config's model.preprocessThreads sets it.</summary>
+    public static bool HelperThreadAllowed
+    {
+        get => Volatile.Read(ref _helperThreadAllowed);
+        set => Volatile.Write(ref _helperThreadAllowed, value);
+    }
+    private static bool _helperThreadAllowed = true;
+
     /// <summary>How much preprocessing the row helper thread has done in this process.</summary>
     public static RowSplitStatistics RowSplitting => RowSplitter.Shared.Statistics;
 
@@ -87,7 +96,7 @@ public sealed unsafe class Vector128Preprocessor : IPreprocessor, IRowRangeWork
         }
         for (int oy = 0; oy < fit.DstY; oy++) _rows.Pad(tensor, oy, 0, Plan.Width);
         for (int oy = fit.DstY + fit.DstHeight; oy < Plan.Height; oy++) _rows.Pad(tensor, oy, 0, Plan.Width);
-        if (box && fit.DstHeight > 1 && (long)fit.RegionWidth * fit.RegionHeight >= _splitPixels)
+        if (box && fit.DstHeight > 1 && (long)fit.RegionWidth * fit.RegionHeight >= _splitPixels && HelperThreadAllowed)
         {
             if (t.HelperBox is null)
             {

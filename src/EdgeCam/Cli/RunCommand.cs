@@ -4,6 +4,7 @@ using EdgeCam.Configuration;
 using EdgeCam.Metrics;
 using EdgeCam.Snapshots;
 using EdgeCam.Devices.Gpio;
+using EdgeCam.Imaging.Preprocessing;
 using EdgeCam.Inference.Onnx;
 using EdgeCam.Models;
 using EdgeCam.Output;
@@ -60,6 +61,12 @@ public static class RunCommand
 
         using var output = JsonLineWriter.ForStdout();
         var sessionOptions = SessionOptionsFrom(config.Model);
+        Vector128Preprocessor.HelperThreadAllowed = config.Model.PreprocessThreads switch
+        {
+            2 => true,
+            1 => false,
+            _ => config.Model.Threads > 0 && config.Model.Threads < Environment.ProcessorCount,
+        };
         using var updates = config.Update is null ? null : new UpdateAgent(config.Update, config.Model, logs.CreateLogger("EdgeCam.Update"));
         var (model, modelVersion) = updates is null
             ? (ModelLoader.Load(config.Model.Path!, config.Model.Card, sessionOptions, log, runtimeLibrary: config.Model.Runtime), "")

@@ -45,6 +45,7 @@ internal static class ConfigValidator
         if (string.IsNullOrEmpty(c.Model.Path))
             errors.Add("model.path: missing, expected the .onnx model file");
         Range("model.threads", c.Model.Threads, 0, 256, errors);
+        Range("model.preprocessThreads", c.Model.PreprocessThreads, 0, 2, errors);
         OneOf("model.optimization", c.Model.Optimization, Optimizations, errors);
 
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -56,6 +56,14 @@ public class ConfigLoaderTests
     }
 
     [Fact]
+    public void PreprocessThreadsIsAutoOneOrTwo()
+    {
+        Assert.Equal(0, ConfigLoader.Parse(Valid, "test.json", "/tmp").Model.PreprocessThreads);
+        string json = Valid.Replace("\"path\": \"${EDGECAM_CACHE}/models/x.onnx\"", "\"path\": \"${EDGECAM_CACHE}/models/x.onnx\", \"preprocessThreads\": 3");
+        Assert.Equal("config test.json: model.preprocessThreads: 3 is not allowed, expected an integer from 0 to 2", Error(json));
+    }
+
+    [Fact]
     public void AnUnknownKeyIsAnError()
     {
         Assert.Equal("config test.json: source.colour: unknown key (line 2)",
