@@ -35,6 +35,8 @@ internal sealed class YuvBoxFilter
     private readonly short[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
     private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
     private readonly int[] _offsetX;         // per column: 32768 x the sum of its weights (what the signed reads took off)
+    private readonly float[][] _inverse;     // per distinct row total: 1 / (column total x row total) per column
+    private readonly int[] _rowInverse;      // per tensor row: which of _inverse
 
     public static bool Handles(PixelFormat format) => PixelReader.IsYuv(format);
 
@@ -42,7 +44,7 @@ internal sealed class YuvBoxFilter
     {
         Format = format;
         _swapChroma = format == PixelFormat.Nv21;
-        _rows = new YuvRowSums(format, t.ColumnStart, t.ColumnCount, AreaWeights.Unit(t.Fit.ScaleY));
+        _rows = new YuvRowSums(format, t.Y, t.ColumnStart, t.ColumnCount, AreaWeights.Unit(t.Fit.ScaleY));
         int unitX = AreaWeights.Unit(t.Fit.ScaleX);
         var x = t.X;
         int stride = x.Stride, count = x.Count;
@@ -98,20 +100,32 @@ internal sealed class YuvBoxFilter
         }
         // Sum buffers are read in whole chunks: room for the last column's chunks past its footprint.
         _rows.Allocate(_lumaChunks * 8, _chromaChunks * 8);
+        // 1 / (column total x row total) per column, for each distinct row total (a handful), with
+        // the same operations the reference uses (int product, to float, 1f / it): the division
+        // is off the per-frame path.
+        var totals = _rows.RowTotal.Distinct().ToArray();
+        _inverse = new float[totals.Length][];
+        _rowInverse = new int[_rows.RowTotal.Length];
+        for (int k = 0; k < totals.Length; k++)
+        {
+            _inverse[k] = new float[stride];
+            for (int q = 0; q < stride; q++) _inverse[k][q] = 1f / (float)(_totalX[q] * totals[k]);
+        }
+        for (int dy = 0; dy < _rowInverse.Length; dy++) _rowInverse[dy] = Array.IndexOf(totals, _rows.RowTotal[dy]);
     }
 
     /// <summary>Tensor row <paramref name="dy"/>'s averaged colours into outR/G/B (t.X.Stride long).
     /// One instance per thread: the sum rows are its scratch.</summary>
     public void Row(ResizeTables t, scoped in ImageView s, int dy, in RowConverters.YuvVectors yuv, float[] outR, float[] outG, float[] outB)
     {
-        var rows = Vector128.Create(_rows.Sum(t.Y, s, dy));
+        _rows.Sum(s, dy);
+        ref float pi = ref MemoryMarshal.GetArrayDataReference(_inverse[_rowInverse[dy]]);
         ref ushort luma = ref MemoryMarshal.GetArrayDataReference(_rows.Luma);
         ref ushort chroma = ref MemoryMarshal.GetArrayDataReference(_rows.Chroma);
         ref short lw = ref MemoryMarshal.GetArrayDataReference(_lumaWeights);
         ref short cw = ref MemoryMarshal.GetArrayDataReference(_chromaWeights);
         ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
         ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
-        ref int pt = ref MemoryMarshal.GetArrayDataReference(_totalX);
         ref int po = ref MemoryMarshal.GetArrayDataReference(_offsetX);
         int lc = _lumaChunks, cc = _chromaChunks;
         // Four tensor columns a step (padding columns have zero weights and sum to 0).
@@ -131,8 +145,8 @@ internal sealed class YuvBoxFilter
             u += offset;
             v += offset;
             if (_swapChroma) (u, v) = (v, u);
-            // The reference: inv = 1f / total, then (float)sum * inv per channel.
-            var inv = Vector128<float>.One / Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref pt, (nuint)q) * rows);
+            // The reference: inv = 1f / total (here from the table), then (float)sum * inv per channel.
+            var inv = Vector128.LoadUnsafe(ref pi, (nuint)q);
             yuv.ToRgb(Vector128.ConvertToSingle(y.AsInt32()) * inv, Vector128.ConvertToSingle(u.AsInt32()) * inv,
                 Vector128.ConvertToSingle(v.AsInt32()) * inv, outR, outG, outB, q);
         }

@@ -22,19 +22,54 @@ internal sealed class YuvRowSums
     private readonly int _lumaStart, _lumaBytes;     // bytes of a luma (or packed) row read
     private readonly int _chromaStart, _chromaBytes; // bytes of a chroma row read (per plane)
     private readonly int _pixels, _pairs;
-    // Taps of the current tensor row: byte offsets into the planes and weights.
-    private readonly int[] _lumaOffsets = new int[ResizeTables.MaxAreaTaps], _lumaWeights = new int[ResizeTables.MaxAreaTaps];
-    private readonly int[] _chromaRows = new int[ResizeTables.MaxAreaTaps], _chromaWeights = new int[ResizeTables.MaxAreaTaps];
-    private readonly int[] _offsets1 = new int[ResizeTables.MaxAreaTaps], _offsets2 = new int[ResizeTables.MaxAreaTaps];
+    // Per tensor row, worked out once per source size (MaxAreaTaps slots a row): the source rows
+    // read, their integer weights, full-weight rows first (the sums do not depend on the order),
+    // how many there are and how many of them have full weight; the same for the 4:2:0 chroma
+    // rows (a chroma row's weight is the sum of the weights of the luma rows it serves).
+    private readonly int[] _lumaRows, _lumaRowWeights, _chromaRowIndex, _chromaRowWeights;
+    private readonly int[] _lumaCount, _lumaFull, _chromaCount, _chromaFull;
+    /// <summary>Per tensor row: the total weight of its source rows.</summary>
+    public readonly int[] RowTotal;
+    // The current tensor row's byte offsets into the planes (the frame's strides applied).
+    private readonly int[] _lumaOffsets = new int[ResizeTables.MaxAreaTaps], _offsets1 = new int[ResizeTables.MaxAreaTaps],
+        _offsets2 = new int[ResizeTables.MaxAreaTaps];
 
     public ushort[] Luma { get; private set; } = [];
     public ushort[] Chroma { get; private set; } = [];
 
+    /// <param name="y">The vertical taps (area weights) of every tensor row.</param>
     /// <param name="columnStart">First source column (even).</param>
-    public YuvRowSums(PixelFormat format, int columnStart, int columnCount, int unit)
+    public YuvRowSums(PixelFormat format, AxisTaps y, int columnStart, int columnCount, int unit)
     {
         _format = format;
         _unit = unit;
+        const int K = ResizeTables.MaxAreaTaps;
+        int rows = y.Count;
+        (_lumaRows, _lumaRowWeights, _chromaRowIndex, _chromaRowWeights) = (new int[rows * K], new int[rows * K], new int[rows * K], new int[rows * K]);
+        (_lumaCount, _lumaFull, _chromaCount, _chromaFull, RowTotal) = (new int[rows], new int[rows], new int[rows], new int[rows], new int[rows]);
+        for (int dy = 0; dy < rows; dy++)
+        {
+            int n = 0, m = 0, total = 0, b = dy * K;
+            for (int j = 0; j < y.Taps; j++)
+            {
+                int w = AreaWeights.Weight(y.WeightD[j * y.Stride + dy], unit);
+                if (w == 0) continue;
+                int sy = y.Index[j * y.Stride + dy];
+                _lumaRows[b + n] = sy;
+                _lumaRowWeights[b + n++] = w;
+                total += w;
+                // Taps are consecutive rows, so rows sharing a chroma row are neighbours.
+                if (m > 0 && _chromaRowIndex[b + m - 1] == sy >> 1) _chromaRowWeights[b + m - 1] += w;
+                else
+                {
+                    _chromaRowIndex[b + m] = sy >> 1;
+                    _chromaRowWeights[b + m++] = w;
+                }
+            }
+            (_lumaCount[dy], _chromaCount[dy], RowTotal[dy]) = (n, m, total);
+            _lumaFull[dy] = FullFirst(_lumaRows, _lumaRowWeights, b, n, unit);
+            _chromaFull[dy] = FullFirst(_chromaRowIndex, _chromaRowWeights, b, m, unit);
+        }
         _pairs = (columnCount + 1) >> 1;
         switch (format)
         {
@@ -60,31 +95,18 @@ internal sealed class YuvRowSums
     }
 
     /// <summary>Sums tensor row <paramref name="dy"/>'s source rows; returns their total weight.</summary>
-    public int Sum(AxisTaps y, scoped in ImageView s, int dy)
+    public int Sum(scoped in ImageView s, int dy)
     {
-        int n = 0, m = 0, total = 0;
-        for (int j = 0; j < y.Taps; j++)
+        const int K = ResizeTables.MaxAreaTaps;
+        int n = _lumaCount[dy], m = _chromaCount[dy], b = dy * K;
+        for (int j = 0; j < n; j++)
         {
-            int w = AreaWeights.Weight(y.WeightD[j * y.Stride + dy], _unit);
-            if (w == 0) continue;
-            int sy = y.Index[j * y.Stride + dy];
-            _lumaOffsets[n] = sy * s.Stride0 + _lumaStart;
-            _ = s.Plane0.Slice(_lumaOffsets[n], _lumaBytes); // bounds, once per row: the kernels load unchecked
-            _lumaWeights[n++] = w;
-            total += w;
-            // Taps are consecutive rows, so rows sharing a chroma row are neighbours.
-            if (m > 0 && _chromaRows[m - 1] == sy >> 1) _chromaWeights[m - 1] += w;
-            else
-            {
-                _chromaRows[m] = sy >> 1;
-                _chromaWeights[m++] = w;
-            }
+            _lumaOffsets[j] = _lumaRows[b + j] * s.Stride0 + _lumaStart;
+            _ = s.Plane0.Slice(_lumaOffsets[j], _lumaBytes); // bounds, once per row: the kernels load unchecked
         }
         // Rows of full weight (the footprint's inside) are summed without multiplying, then the
         // sum is multiplied once; 16-bit lanes wrap, but the final sum fits, so it is exact.
-        int nf = FullFirst(_lumaOffsets, _lumaWeights, n, _unit);
-        int mf = FullFirst(_chromaRows, _chromaWeights, m, _unit);
-        var luma = new Taps(_lumaOffsets, _lumaWeights, nf, n, _unit);
+        var luma = new Taps(_lumaOffsets, _lumaRowWeights, b, _lumaFull[dy], n, _unit);
         switch (_format)
         {
             case PixelFormat.Yuyv:
@@ -97,45 +119,46 @@ internal sealed class YuvRowSums
                 Widen(s.Plane0, luma, _lumaBytes, Luma);
                 for (int j = 0; j < m; j++)
                 {
-                    _offsets1[j] = _chromaRows[j] * s.Stride1 + _chromaStart;
+                    _offsets1[j] = _chromaRowIndex[b + j] * s.Stride1 + _chromaStart;
                     _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
                 }
-                Widen(s.Plane1, new Taps(_offsets1, _chromaWeights, mf, m, _unit), _chromaBytes, Chroma);
+                Widen(s.Plane1, new Taps(_offsets1, _chromaRowWeights, b, _chromaFull[dy], m, _unit), _chromaBytes, Chroma);
                 break;
             default:
                 Widen(s.Plane0, luma, _lumaBytes, Luma);
                 for (int j = 0; j < m; j++)
                 {
-                    _offsets1[j] = _chromaRows[j] * s.Stride1 + _chromaStart;
-                    _offsets2[j] = _chromaRows[j] * s.Stride2 + _chromaStart;
+                    _offsets1[j] = _chromaRowIndex[b + j] * s.Stride1 + _chromaStart;
+                    _offsets2[j] = _chromaRowIndex[b + j] * s.Stride2 + _chromaStart;
                     _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
                     _ = s.Plane2.Slice(_offsets2[j], _chromaBytes);
                 }
-                Zip(s.Plane1, s.Plane2, new Taps(_offsets1, _chromaWeights, mf, m, _unit), _offsets2, _chromaBytes, Chroma);
+                Zip(s.Plane1, s.Plane2, new Taps(_offsets1, _chromaRowWeights, b, _chromaFull[dy], m, _unit), _offsets2, _chromaBytes, Chroma);
                 break;
         }
-        return total;
+        return RowTotal[dy];
     }
 
-    // Moves taps of weight `unit` to the front (sums do not depend on order); returns their count.
-    private static int FullFirst(int[] keys, int[] weights, int n, int unit)
+    // Moves taps of weight `unit` to the front of keys/weights[at..at+n) (sums do not depend on
+    // order); returns their count.
+    private static int FullFirst(int[] keys, int[] weights, int at, int n, int unit)
     {
         int f = 0;
         for (int j = 0; j < n; j++)
         {
-            if (weights[j] != unit) continue;
-            (keys[j], keys[f]) = (keys[f], keys[j]);
-            (weights[j], weights[f]) = (weights[f], weights[j]);
+            if (weights[at + j] != unit) continue;
+            (keys[at + j], keys[at + f]) = (keys[at + f], keys[at + j]);
+            (weights[at + j], weights[at + f]) = (weights[at + f], weights[at + j]);
             f++;
         }
         return f;
     }
 
     /// <summary>One tensor row's source rows: byte offsets, weights; the first <see cref="Full"/> have weight <see cref="Unit"/>.</summary>
-    private readonly ref struct Taps(int[] offsets, int[] weights, int full, int count, int unit)
+    private readonly ref struct Taps(int[] offsets, int[] weights, int weightsAt, int full, int count, int unit)
     {
         public readonly ref int Offset = ref MemoryMarshal.GetArrayDataReference(offsets);
-        public readonly ref int Weight = ref MemoryMarshal.GetArrayDataReference(weights);
+        public readonly ref int Weight = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), weightsAt);
         public readonly int Full = full, Count = count;
         public readonly ushort Unit = (ushort)unit;
         public int ScalarSum(ReadOnlySpan<byte> plane, int at)
