@@ -127,21 +127,22 @@ internal sealed class YuvBoxFilter
         ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
         ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
         ref int po = ref MemoryMarshal.GetArrayDataReference(_offsetX);
-        int lc = _lumaChunks, cc = _chromaChunks;
-        // Four tensor columns a step (padding columns have zero weights and sum to 0).
-        for (int q = 0; q < _totalX.Length; q += 4)
+        int lc = _lumaChunks, cc = _chromaChunks, ls = lc * 8, cs = cc * 8;
+        // Four tensor columns a step (padding columns have zero weights and sum to 0); the weight
+        // rows advance by four columns' chunks a step.
+        for (int q = 0; q < _totalX.Length; q += 4, lw = ref Unsafe.Add(ref lw, 4 * ls), cw = ref Unsafe.Add(ref cw, 4 * cs))
         {
             var offset = Vector128.LoadUnsafe(ref po, (nuint)q).AsUInt32();
             var y = offset + Lanes(
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref Unsafe.Add(ref lw, q * lc * 8), lc),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, (q + 1) * lc * 8), lc),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, (q + 2) * lc * 8), lc),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, (q + 3) * lc * 8), lc));
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref lw, lc),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, ls), lc),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, 2 * ls), lc),
+                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, 3 * ls), lc));
             var (u, v) = PairLanes(
-                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref Unsafe.Add(ref cw, q * cc * 8), cc),
-                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, (q + 1) * cc * 8), cc),
-                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, (q + 2) * cc * 8), cc),
-                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, (q + 3) * cc * 8), cc));
+                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref cw, cc),
+                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, cs), cc),
+                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, 2 * cs), cc),
+                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, 3 * cs), cc));
             u += offset;
             v += offset;
             if (_swapChroma) (u, v) = (v, u);
