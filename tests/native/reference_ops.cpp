@@ -16,6 +16,26 @@
 #include <cstring>
 #include <vector>
 
+// Normalises packed 8-bit pixels (BYTES per pixel, red/green/blue at R, G, B) into the float
+// tensor, NCHW or NHWC; -O3 vectorises the loops.
+template <int BYTES, int R, int G, int B>
+static void normalise(const uint8_t* p, int n, int nchw, float scale, float offset, float* tensor) {
+  if (nchw) {
+    float* r = tensor; float* g = tensor + n; float* b = tensor + 2 * n;
+    for (int i = 0; i < n; i++) {
+      r[i] = p[BYTES * i + R] * scale + offset;
+      g[i] = p[BYTES * i + G] * scale + offset;
+      b[i] = p[BYTES * i + B] * scale + offset;
+    }
+  } else {
+    for (int i = 0; i < n; i++) {
+      tensor[3 * i + 0] = p[BYTES * i + R] * scale + offset;
+      tensor[3 * i + 1] = p[BYTES * i + G] * scale + offset;
+      tensor[3 * i + 2] = p[BYTES * i + B] * scale + offset;
+    }
+  }
+}
+
 extern "C" {
 
 // YUYV (or NV12 when nv12 != 0) to packed RGB24 with OpenCV.
@@ -84,7 +104,7 @@ int ref_ocv_pipeline(const uint8_t* src, int width, int height, int stride, int 
 }
 
 // The fastest libyuv composition, but not a correct one beyond 2x: YUY2/NV12 -> ARGB at full size,
-// ARGBScale, then a plain loop the compiler vectorises (-O3) to normalise into the tensor.
+// ARGBScale, then the normalise loop into the tensor.
 // ARGBScale has no box filter for packed pixels except at exactly 2x and 4x: asked for kFilterBox
 // it interpolates bilinearly from two rows, so beyond 2x it skips source pixels and aliases. Kept
 // in the benchmark to show what that shortcut costs and saves; ref_yuv_box_pipeline is the
@@ -101,37 +121,8 @@ int ref_yuv_pipeline(const uint8_t* src, int width, int height, int stride, int 
   libyuv::FilterMode mode = (width > 2 * dst_width || height > 2 * dst_height) ? libyuv::kFilterBox : libyuv::kFilterBilinear;
   rc = libyuv::ARGBScale(argb.data(), width * 4, width, height, small.data(), dst_width * 4, dst_width, dst_height, mode);
   if (rc != 0) return rc;
-  const uint8_t* p = small.data();
-  const int n = dst_width * dst_height;
-  if (nchw) {
-    float* r = tensor; float* g = tensor + n; float* b = tensor + 2 * n;
-    for (int i = 0; i < n; i++) {
-      r[i] = p[4 * i + 2] * scale + offset;
-      g[i] = p[4 * i + 1] * scale + offset;
-      b[i] = p[4 * i + 0] * scale + offset;
-    }
-  } else {
-    for (int i = 0; i < n; i++) {
-      tensor[3 * i + 0] = p[4 * i + 2] * scale + offset;
-      tensor[3 * i + 1] = p[4 * i + 1] * scale + offset;
-      tensor[3 * i + 2] = p[4 * i + 0] * scale + offset;
-    }
-  }
+  normalise<4, 2, 1, 0>(small.data(), dst_width * dst_height, nchw, scale, offset, tensor);
   return 0;
-}
-
-// Normalise packed R,G,B bytes (libyuv's "RAW" order) into the float tensor; -O3 vectorises it.
-static void normalise_rgb(const uint8_t* p, int n, int nchw, float scale, float offset, float* tensor) {
-  if (nchw) {
-    float* r = tensor; float* g = tensor + n; float* b = tensor + 2 * n;
-    for (int i = 0; i < n; i++) {
-      r[i] = p[3 * i + 0] * scale + offset;
-      g[i] = p[3 * i + 1] * scale + offset;
-      b[i] = p[3 * i + 2] * scale + offset;
-    }
-  } else {
-    for (int i = 0; i < 3 * n; i++) tensor[i] = p[i] * scale + offset;
-  }
 }
 
 // The fastest correct libyuv composition for downscales beyond 2x (where bilinear aliases): libyuv
@@ -166,7 +157,7 @@ int ref_yuv_box_pipeline(const uint8_t* src, int width, int height, int stride, 
   int rc = libyuv::I444ToRAW(sy.data(), dst_width, su.data(), dst_width, sv.data(), dst_width,
                              rgb.data(), dst_width * 3, dst_width, dst_height);
   if (rc != 0) return rc;
-  normalise_rgb(rgb.data(), (int)n, nchw, scale, offset, tensor);
+  normalise<3, 0, 1, 2>(rgb.data(), (int)n, nchw, scale, offset, tensor);
   return 0;
 }
 

@@ -1,6 +1,8 @@
 using EdgeCam.Imaging.Frames;
 using EdgeCam.Imaging.Sources;
 
+using EdgeCam.Tests.Shared;
+
 namespace EdgeCam.Tests.Preprocessing;
 
 /// <summary>Builds small images in any pixel format from RGB pixels, for preprocessing tests.</summary>
@@ -11,18 +13,8 @@ public static class TestImages
     /// of each pair/quad (what the readers take back).</summary>
     public static (byte[] Buffer, int Stride) Encode(byte[] rgb, int width, int height, PixelFormat format, int padding = 0)
     {
-        int bpp = PixelFormatInfo.BytesPerPixel(format);
-        int rowBytes = format is PixelFormat.Yuyv or PixelFormat.Uyvy ? ((width + 1) & ~1) * 2
-            : format is PixelFormat.Nv12 or PixelFormat.Nv21 ? (width + 1) & ~1 : width * bpp;
-        if (format == PixelFormat.I420) rowBytes = (width + 1) & ~1;
-        int stride = rowBytes + padding;
+        var (stride, size) = PreprocessingCases.Layout(format, width, height, padding);
         int chromaRows = (height + 1) / 2;
-        int size = format switch
-        {
-            PixelFormat.Nv12 or PixelFormat.Nv21 => stride * height + stride * chromaRows,
-            PixelFormat.I420 => stride * height + 2 * ((stride + 1) / 2) * chromaRows,
-            _ => stride * height,
-        };
         var buf = new byte[size];
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)

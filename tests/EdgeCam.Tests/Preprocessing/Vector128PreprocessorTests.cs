@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using EdgeCam.Imaging.Frames;
 using EdgeCam.Imaging.Preprocessing;
 
+using EdgeCam.Tests.Shared;
+
 namespace EdgeCam.Tests.Preprocessing;
 
 /// <summary>
@@ -66,41 +68,6 @@ public class Vector128PreprocessorTests
         }
     }
 
-    private static PreprocessPlan RandomPlan(Random rng)
-    {
-        int channels = rng.Next(4) == 0 ? 1 : 3;
-        var element = (TensorElement)rng.Next(3);
-        float[] scale = Enumerable.Range(0, channels).Select(_ => rng.Next(3) switch { 0 => 1f, 1 => 1 / 255f, _ => (float)(rng.NextDouble() * 0.05) }).ToArray();
-        float[] offset = Enumerable.Range(0, channels).Select(_ => rng.Next(2) == 0 ? 0f : (float)(rng.NextDouble() * 4 - 2)).ToArray();
-        bool plainU8 = element == TensorElement.UInt8 && rng.Next(2) == 0;
-        return new PreprocessPlan
-        {
-            Width = rng.Next(1, 41),
-            Height = rng.Next(1, 41),
-            Channels = channels,
-            Layout = (TensorLayout)rng.Next(2),
-            Order = (ChannelOrder)rng.Next(2),
-            Element = element,
-            Resize = (ResizeMode)rng.Next(3),
-            Interpolation = (Interpolation)rng.Next(3),
-            PadValue = (byte)rng.Next(256),
-            Scale = plainU8 ? [1f] : scale,
-            Offset = plainU8 ? [0f] : offset,
-            QuantScale = element == TensorElement.Float32 || plainU8 ? 1f : (float)(rng.NextDouble() * 0.05 + 0.002),
-            QuantZeroPoint = element == TensorElement.Int8 ? rng.Next(-128, 128) : element == TensorElement.UInt8 && !plainU8 ? rng.Next(0, 256) : 0,
-            YuvColorSpace = (YuvColorSpace)rng.Next(4),
-            FlipHorizontal = rng.Next(3) == 0,
-            Rotate180 = rng.Next(3) == 0,
-        };
-    }
-
-    private static CropRect? RandomCrop(Random rng, int w, int h)
-    {
-        if (rng.Next(3) != 0) return null;
-        int cw = rng.Next(1, w + 1), ch = rng.Next(1, h + 1);
-        return new CropRect(rng.Next(0, w - cw + 1), rng.Next(0, h - ch + 1), cw, ch);
-    }
-
     private static void AssertSame(PreprocessPlan plan, IPreprocessor fast, Image image, string what)
     {
         var expected = new byte[plan.TensorBytes];
@@ -133,7 +100,7 @@ public class Vector128PreprocessorTests
             int w = rng.Next(1, 68), h = rng.Next(1, 44);
             var content = rng.Next(8) switch { 0 => Content.Black, 1 => Content.White, 2 => Content.RawRandom, 3 => Content.SaturatingYuv, _ => Content.Random };
             var image = MakeImage(rng, format, w, h, padding: rng.Next(3) == 0 ? 0 : rng.Next(1, 10), content);
-            var plan = RandomPlan(rng) with { SourceCrop = RandomCrop(rng, w, h) };
+            var plan = PreprocessingCases.RandomPlan(rng) with { SourceCrop = PreprocessingCases.RandomCrop(rng, w, h) };
             // Every other case shares its rows with the helper thread whatever the size.
             var fast = new Vector128Preprocessor(plan, splitPixels: n % 2 == 0 ? 0 : int.MaxValue);
             string what = $"case {n}: {format} {w}x{h} stride {image.Stride} {content} -> {plan}{(n % 2 == 0 ? " (rows split)" : "")}";

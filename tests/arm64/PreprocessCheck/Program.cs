@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 using EdgeCam.Imaging.Frames;
 using EdgeCam.Imaging.Preprocessing;
+using EdgeCam.Tests.Shared;
 
 // The fast preprocessing path against the scalar reference on this machine's vectors: random raw
 // frames of every pixel format (every byte combination, so YUV out of gamut too), odd sizes,
@@ -21,7 +22,7 @@ for (int n = 0; n < cases; n++)
     var format = formats[n % formats.Length];
     int w = rng.Next(1, 68), h = rng.Next(1, 44);
     var (frame, stride) = RandomFrame(format, w, h, rng.Next(3) == 0 ? 0 : rng.Next(1, 10));
-    var plan = RandomPlan(w, h);
+    var plan = PreprocessingCases.RandomPlan(rng) with { SourceCrop = PreprocessingCases.RandomCrop(rng, w, h) };
     Check(plan, new ImageView(frame, w, h, stride, format), n % 2 == 0 ? 0 : int.MaxValue, $"case {n}: {format} {w}x{h} stride {stride}");
 }
 foreach (var (format, w, h, tw, th, layout) in new[]
@@ -69,56 +70,8 @@ void Check(PreprocessPlan plan, ImageView view, int splitPixels, string what)
 
 (byte[] Frame, int Stride) RandomFrame(PixelFormat format, int w, int h, int padding)
 {
-    int even = (w + 1) & ~1;
-    int stride = (format switch
-    {
-        PixelFormat.Yuyv or PixelFormat.Uyvy => even * 2,
-        PixelFormat.Nv12 or PixelFormat.Nv21 or PixelFormat.I420 => even,
-        _ => w * PixelFormatInfo.BytesPerPixel(format),
-    }) + padding;
-    int chromaRows = (h + 1) / 2;
-    int size = format switch
-    {
-        PixelFormat.Nv12 or PixelFormat.Nv21 => stride * h + stride * chromaRows,
-        PixelFormat.I420 => stride * h + 2 * ((stride + 1) / 2) * chromaRows,
-        _ => stride * h,
-    };
+    var (stride, size) = PreprocessingCases.Layout(format, w, h, padding);
     var frame = new byte[size];
     rng.NextBytes(frame);
     return (frame, stride);
-}
-
-PreprocessPlan RandomPlan(int w, int h)
-{
-    int channels = rng.Next(4) == 0 ? 1 : 3;
-    var element = (TensorElement)rng.Next(3);
-    float[] scale = Enumerable.Range(0, channels).Select(_ => rng.Next(3) switch { 0 => 1f, 1 => 1 / 255f, _ => (float)(rng.NextDouble() * 0.05) }).ToArray();
-    float[] offset = Enumerable.Range(0, channels).Select(_ => rng.Next(2) == 0 ? 0f : (float)(rng.NextDouble() * 4 - 2)).ToArray();
-    bool plainU8 = element == TensorElement.UInt8 && rng.Next(2) == 0;
-    CropRect? crop = null;
-    if (rng.Next(3) == 0)
-    {
-        int cw = rng.Next(1, w + 1), ch = rng.Next(1, h + 1);
-        crop = new CropRect(rng.Next(0, w - cw + 1), rng.Next(0, h - ch + 1), cw, ch);
-    }
-    return new PreprocessPlan
-    {
-        Width = rng.Next(1, 41),
-        Height = rng.Next(1, 41),
-        Channels = channels,
-        Layout = (TensorLayout)rng.Next(2),
-        Order = (ChannelOrder)rng.Next(2),
-        Element = element,
-        Resize = (ResizeMode)rng.Next(3),
-        Interpolation = (Interpolation)rng.Next(3),
-        PadValue = (byte)rng.Next(256),
-        Scale = plainU8 ? [1f] : scale,
-        Offset = plainU8 ? [0f] : offset,
-        QuantScale = element == TensorElement.Float32 || plainU8 ? 1f : (float)(rng.NextDouble() * 0.05 + 0.002),
-        QuantZeroPoint = element == TensorElement.Int8 ? rng.Next(-128, 128) : element == TensorElement.UInt8 && !plainU8 ? rng.Next(0, 256) : 0,
-        YuvColorSpace = (YuvColorSpace)rng.Next(4),
-        FlipHorizontal = rng.Next(3) == 0,
-        Rotate180 = rng.Next(3) == 0,
-        SourceCrop = crop,
-    };
 }
