@@ -6,10 +6,10 @@
 # those of the code edgecam runs; BENCH_JIT=1 runs it under the JIT instead (AVX encodings on x64).
 # RUNS > 1 runs the whole harness that many times and reports each figure's median over the runs
 # (on a shared 2-core VM the second core's availability moves the 2-thread column between runs).
-# Usage: bench/preprocess.sh [ITERATIONS] [RUNS]
+# Usage: bench/preprocess.sh [ITERATIONS] [RUNS] [ONLY: rows whose "source tensor" contains this, e.g. "640x480 NV12 128"]
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-ITERATIONS="${1:-60}" RUNS="${2:-1}"
+ITERATIONS="${1:-60}" RUNS="${2:-1}" ONLY="${3:-}"
 bash "$REPO/scripts/setup-native-reference.sh"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 out="$ARTIFACTS/bench-preprocess"
@@ -26,7 +26,7 @@ fi
 echo "Machine: $cpu, $(nproc) cores, $(uname -sr); $how; date $(date +%F); medians of $ITERATIONS iterations, $RUNS run(s)"
 echo
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-for i in $(seq 1 "$RUNS"); do "${harness[@]}" "$ITERATIONS" > "$tmp/run$i.md"; done
+for i in $(seq 1 "$RUNS"); do "${harness[@]}" "$ITERATIONS" "$ONLY" > "$tmp/run$i.md"; done
 [ "$RUNS" -eq 1 ] && { cat "$tmp/run1.md"; exit 0; }
 python3 - "$tmp" "$RUNS" <<'PY'
 import re, statistics, sys

@@ -10,8 +10,9 @@ using EdgeCam.Imaging.Preprocessing;
 // runs; ratios against the better correct library composition (every row is a downscale beyond
 // 2x, where only a box/area filter is correct: libyuv box and OpenCV INTER_AREA; libyuv's ARGB
 // bilinear composition aliases there and is timed for comparison only, see
-// BenchmarkCompositionTests). Usage: dotnet run -c Release -- [iterations]
+// BenchmarkCompositionTests). Usage: dotnet run -c Release -- [iterations] [only rows containing this text]
 int iterations = args.Length > 0 ? int.Parse(args[0]) : 60;
+string only = args.Length > 1 ? args[1] : "";
 (int W, int H)[] sources = [(640, 480), (1280, 720), (1920, 1080)];
 (string Name, int W, int H, TensorLayout Layout)[] targets = [("128x128 NHWC", 128, 128, TensorLayout.Nhwc), ("224x224 NCHW", 224, 224, TensorLayout.Nchw)];
 const float Scale = 1 / 127.5f, Offset = -1f;
@@ -22,6 +23,7 @@ foreach (var (w, h) in sources)
 foreach (var nv12 in new[] { false, true })
 foreach (var t in targets)
 {
+    if (!$"{w}x{h} {(nv12 ? "NV12" : "YUYV")} {t.Name}".Contains(only)) continue;
     var rng = new Random(w + h);
     byte[] frame = new byte[nv12 ? w * h * 3 / 2 : w * h * 2];
     rng.NextBytes(frame);

@@ -8,7 +8,7 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// Stores one tensor row from interpolated R, G, B rows: channel order, grey conversion,
 /// normalisation and layout. Float32 normalises with Vector128 (v * scale + offset, the same two
 /// operations <see cref="TensorWriter"/> performs) then copies a plane row (NCHW) or interleaves
-/// (NHWC). uint8/int8 go value by value through <see cref="TensorWriter"/> so rounding and
+/// (NHWC, four pixels a step). uint8/int8 go value by value through <see cref="TensorWriter"/> so rounding and
 /// saturation rules exist only there. Letterbox borders also go through it.
 /// </summary>
 internal sealed class TensorRowWriter
@@ -91,12 +91,16 @@ internal sealed class TensorRowWriter
         ref float p0 = ref MemoryMarshal.GetArrayDataReference(c0);
         ref float p1 = ref MemoryMarshal.GetArrayDataReference(c1);
         ref float p2 = ref MemoryMarshal.GetArrayDataReference(c2);
-        for (int x = 0; x < count; x++)
+        int i = 0;
+        for (; i + 4 <= count; i += 4)
+            Vector128Lanes.StoreInterleaved(Vector128.LoadUnsafe(ref p0, (nuint)i), Vector128.LoadUnsafe(ref p1, (nuint)i),
+                Vector128.LoadUnsafe(ref p2, (nuint)i), ref Unsafe.Add(ref dst, 3 * i));
+        for (; i < count; i++)
         {
-            ref float o = ref Unsafe.Add(ref dst, 3 * x);
-            o = Unsafe.Add(ref p0, x);
-            Unsafe.Add(ref o, 1) = Unsafe.Add(ref p1, x);
-            Unsafe.Add(ref o, 2) = Unsafe.Add(ref p2, x);
+            ref float o = ref Unsafe.Add(ref dst, 3 * i);
+            o = Unsafe.Add(ref p0, i);
+            Unsafe.Add(ref o, 1) = Unsafe.Add(ref p1, i);
+            Unsafe.Add(ref o, 2) = Unsafe.Add(ref p2, i);
         }
     }
 

@@ -119,6 +119,20 @@ internal sealed class YuvBoxFilter
     public void Row(ResizeTables t, scoped in ImageView s, int dy, in RowConverters.YuvVectors yuv, float[] outR, float[] outG, float[] outB)
     {
         _rows.Sum(s, dy);
+        // The common footprints (downscales up to ~7x luma, ~6x chroma pairs) take one or two
+        // chunks: with the count a compile-time constant the chunk loops vanish and their
+        // registers are free for the rest of the column step.
+        switch (_lumaChunks, _chromaChunks)
+        {
+            case (1, 1): Columns<OneChunk, OneChunk>(dy, yuv, outR, outG, outB); break;
+            case (2, 2): Columns<TwoChunks, TwoChunks>(dy, yuv, outR, outG, outB); break;
+            default: Columns<AnyChunks, AnyChunks>(dy, yuv, outR, outG, outB); break;
+        }
+    }
+
+    private void Columns<TLuma, TChroma>(int dy, in RowConverters.YuvVectors yuv, float[] outR, float[] outG, float[] outB)
+        where TLuma : struct, IChunkCount where TChroma : struct, IChunkCount
+    {
         ref float pi = ref MemoryMarshal.GetArrayDataReference(_inverse[_rowInverse[dy]]);
         ref ushort luma = ref MemoryMarshal.GetArrayDataReference(_rows.Luma);
         ref ushort chroma = ref MemoryMarshal.GetArrayDataReference(_rows.Chroma);
@@ -127,22 +141,22 @@ internal sealed class YuvBoxFilter
         ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
         ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
         ref int po = ref MemoryMarshal.GetArrayDataReference(_offsetX);
-        int lc = _lumaChunks, cc = _chromaChunks, ls = lc * 8, cs = cc * 8;
+        int lc = TLuma.Of(_lumaChunks), cc = TChroma.Of(_chromaChunks), ls = lc * 8, cs = cc * 8;
         // Four tensor columns a step (padding columns have zero weights and sum to 0); the weight
         // rows advance by four columns' chunks a step.
         for (int q = 0; q < _totalX.Length; q += 4, lw = ref Unsafe.Add(ref lw, 4 * ls), cw = ref Unsafe.Add(ref cw, 4 * cs))
         {
             var offset = Vector128.LoadUnsafe(ref po, (nuint)q).AsUInt32();
             var y = offset + Lanes(
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref lw, lc),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, ls), lc),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, 2 * ls), lc),
-                Dot(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, 3 * ls), lc));
+                Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref lw, lc),
+                Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, ls), lc),
+                Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, 2 * ls), lc),
+                Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, 3 * ls), lc));
             var (u, v) = PairLanes(
-                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref cw, cc),
-                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, cs), cc),
-                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, 2 * cs), cc),
-                PairDot(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, 3 * cs), cc));
+                PairDot<TChroma>(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref cw, cc),
+                PairDot<TChroma>(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, cs), cc),
+                PairDot<TChroma>(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, 2 * cs), cc),
+                PairDot<TChroma>(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, 3 * cs), cc));
             u += offset;
             v += offset;
             if (_swapChroma) (u, v) = (v, u);
@@ -153,45 +167,51 @@ internal sealed class YuvBoxFilter
         }
     }
 
-    private static Vector128<uint> LowHalf => Vector128.Create(uint.MaxValue, uint.MaxValue, 0, 0);
-
-    // Shuffle indices are literal constants at every call: only then does the compiler emit one
-    // pshufd/tbl instruction. Through a local the JIT's later phases still see the constant, but
-    // NativeAOT compiled each such Shuffle as a call into a software fallback (44% of the frame
-    // time in the AOT binary; scripts/arm64.sh now checks the AOT binaries have no such fallback).
-
-    /// <summary>[sum of a, sum of b, sum of c, sum of d] with single-vector shuffles only.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<uint> Lanes(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d)
+    /// <summary>A column's chunk count: fixed at compile time (<see cref="OneChunk"/>,
+    /// <see cref="TwoChunks"/>) or the filter's own (<see cref="AnyChunks"/>).</summary>
+    private interface IChunkCount
     {
-        var ab = Vector128.ConditionalSelect(LowHalf, a + Vector128.Shuffle(a, Vector128.Create(2u, 3, 0, 1)), b + Vector128.Shuffle(b, Vector128.Create(2u, 3, 0, 1)));
-        var cd = Vector128.ConditionalSelect(LowHalf, c + Vector128.Shuffle(c, Vector128.Create(2u, 3, 0, 1)), d + Vector128.Shuffle(d, Vector128.Create(2u, 3, 0, 1)));
-        ab += Vector128.Shuffle(ab, Vector128.Create(1u, 0, 3, 2)); // A A B B
-        cd += Vector128.Shuffle(cd, Vector128.Create(1u, 0, 3, 2)); // C C D D
-        return Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, Vector128.Create(0u, 2, 0, 2)), Vector128.Shuffle(cd, Vector128.Create(0u, 2, 0, 2)));
+        static abstract int Of(int chunks);
     }
+
+    private struct OneChunk : IChunkCount
+    {
+        public static int Of(int chunks) => 1;
+    }
+
+    private struct TwoChunks : IChunkCount
+    {
+        public static int Of(int chunks) => 2;
+    }
+
+    private struct AnyChunks : IChunkCount
+    {
+        public static int Of(int chunks) => chunks;
+    }
+
+    /// <summary>[sum of a, sum of b, sum of c, sum of d].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<uint> Lanes(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d) =>
+        Vector128Lanes.AddPairwise(Vector128Lanes.AddPairwise(a, b), Vector128Lanes.AddPairwise(c, d));
 
     /// <summary>From four columns' chroma lanes (first, first, second, second sample sums, as
-    /// <see cref="PairDot"/> leaves them): [first-sample sums of a..d] and [second-sample sums of a..d].</summary>
+    /// <see cref="PairDot{T}"/> leaves them): [first-sample sums of a..d] and [second-sample sums of a..d].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector128<uint>, Vector128<uint>) PairLanes(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d)
-    {
-        a += Vector128.Shuffle(a, Vector128.Create(1u, 0, 3, 2)); // Fa Fa Sa Sa
-        b += Vector128.Shuffle(b, Vector128.Create(1u, 0, 3, 2));
-        c += Vector128.Shuffle(c, Vector128.Create(1u, 0, 3, 2));
-        d += Vector128.Shuffle(d, Vector128.Create(1u, 0, 3, 2));
-        var ab = Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(a, Vector128.Create(0u, 2, 0, 2)), Vector128.Shuffle(b, Vector128.Create(0u, 2, 0, 2))); // Fa Sa Fb Sb
-        var cd = Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(c, Vector128.Create(0u, 2, 0, 2)), Vector128.Shuffle(d, Vector128.Create(0u, 2, 0, 2))); // Fc Sc Fd Sd
-        return (Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, Vector128.Create(0u, 2, 0, 2)), Vector128.Shuffle(cd, Vector128.Create(0u, 2, 0, 2))),
-            Vector128.ConditionalSelect(LowHalf, Vector128.Shuffle(ab, Vector128.Create(1u, 3, 1, 3)), Vector128.Shuffle(cd, Vector128.Create(1u, 3, 1, 3))));
-    }
+    private static (Vector128<uint>, Vector128<uint>) PairLanes(Vector128<uint> a, Vector128<uint> b, Vector128<uint> c, Vector128<uint> d) =>
+        Vector128Lanes.Unzip(Vector128Lanes.AddPairwise(a, b), Vector128Lanes.AddPairwise(c, d)); // Fa Sa Fb Sb, Fc Sc Fd Sd
 
-    /// <summary>As <see cref="Dot"/> for a column's chroma pair sums: each chunk of four pairs is
+    // Shuffle indices are literal constants at every call: only then does the compiler emit one
+    // pshufb/tbl instruction. Through a local the JIT's later phases still see the constant, but
+    // NativeAOT compiled each such Shuffle as a call into a software fallback (44% of the frame
+    // time in the AOT binary; scripts/publish.sh now refuses binaries with such a fallback).
+
+    /// <summary>As <see cref="Dot{T}"/> for a column's chroma pair sums: each chunk of four pairs is
     /// parted into its four first and four second samples before the multiply-add, so lanes 0-1
     /// hold first-sample products and lanes 2-3 second-sample products.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<uint> PairDot(ref ushort sums, ref short weights, int chunks)
+    private static Vector128<uint> PairDot<T>(ref ushort sums, ref short weights, int chunks) where T : struct, IChunkCount
     {
+        chunks = T.Of(chunks);
         var signBit = Vector128.Create((ushort)0x8000);
         var acc = Vector128Widening.MultiplyAddAdjacent(
             Vector128.Shuffle(Vector128.LoadUnsafe(ref sums) ^ signBit, Vector128.Create((ushort)0, 2, 4, 6, 1, 3, 5, 7)).AsInt16(),
@@ -206,8 +226,9 @@ internal sealed class YuvBoxFilter
     /// <summary>Four 32-bit lanes whose total is the column's dot product of its sums with its
     /// weights, less 32768 x its weight total (the sums are read as signed: sum - 32768).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<uint> Dot(ref ushort sums, ref short weights, int chunks)
+    private static Vector128<uint> Dot<T>(ref ushort sums, ref short weights, int chunks) where T : struct, IChunkCount
     {
+        chunks = T.Of(chunks);
         var signBit = Vector128.Create((ushort)0x8000);
         var acc = Vector128Widening.MultiplyAddAdjacent((Vector128.LoadUnsafe(ref sums) ^ signBit).AsInt16(), Vector128.LoadUnsafe(ref weights));
         for (int c = 1; c < chunks; c++)
