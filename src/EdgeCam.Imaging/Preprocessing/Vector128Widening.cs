@@ -6,8 +6,8 @@ using System.Runtime.Intrinsics.X86;
 namespace EdgeCam.Imaging.Preprocessing;
 
 /// <summary>
-/// The one vector operation the preprocessing needs that the portable Vector128 API (in .NET 9)
-/// does not offer as a single instruction: a 16-bit multiply whose products are added in 32-bit
+/// The widening operations the preprocessing needs that the portable Vector128 API (in .NET 9)
+/// does not compile to a single instruction on every platform: a byte widen (see <see cref="Widen"/>) and a 16-bit multiply whose products are added in 32-bit
 /// lanes, adjacent pairs added. x64 has it as pmaddwd, arm64 as smull + smull2 + addp; elsewhere
 /// (and with hardware intrinsics off) the portable widen-multiply-shuffle computes the same lanes. Kept here so the kernels stay
 /// portable code (the ImageSharp way: platform details in a few helpers). Checked on x64 and, under
@@ -15,6 +15,17 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// </summary>
 internal static class Vector128Widening
 {
+    /// <summary>The sixteen bytes zero-extended to two vectors of eight 16-bit values (as
+    /// <see cref="Vector128.Widen(Vector128{byte})"/>). On x64 the upper half is one punpckhbw with
+    /// zero; .NET 9 emits a byte shift and a pmovzxbw for it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector128<ushort> Lower, Vector128<ushort> Upper) Widen(Vector128<byte> v)
+    {
+        if (Sse2.IsSupported)
+            return (Sse2.UnpackLow(v, Vector128<byte>.Zero).AsUInt16(), Sse2.UnpackHigh(v, Vector128<byte>.Zero).AsUInt16());
+        return Vector128.Widen(v);
+    }
+
     /// <summary>[a0·b0 + a1·b1, a2·b2 + a3·b3, a4·b4 + a5·b5, a6·b6 + a7·b7] for eight signed 16-bit
     /// values each, in 32-bit lanes (exact: every lane fits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -17,7 +17,8 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// precomputed 16-bit weight vector (zero outside its footprint) with a 16-bit multiply-add into
 /// 32-bit lanes (<see cref="Vector128Widening"/>; chroma pairs are first parted into four first and
 /// four second samples, so no lane mixes Cb with Cr); the sums are unsigned, the multiply signed,
-/// so each sum is read less 32768 and 32768 times the column's weight total is added back;</item>
+/// so the vertical pass stores each sum less 32768 (<see cref="YuvRowSums.Bias"/>) and 32768 times
+/// the column's weight total is added back;</item>
 /// <item>four columns' lane sums are gathered into one vector with in-register shuffles and the
 /// average Y, Cb, Cr of those four tensor pixels converted to RGB with the reference's operations
 /// in the reference's order.</item>
@@ -34,7 +35,7 @@ internal sealed class YuvBoxFilter
     private readonly int[] _lumaFirst, _chromaFirst; // per column: first luma sum / first chroma-pair sum read
     private readonly short[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
     private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
-    private readonly int[] _offsetX;         // per column: 32768 x the sum of its weights (what the signed reads took off)
+    private readonly int[] _offsetX;         // per column: 32768 x the sum of its weights (what the biased sums took off)
     private readonly float[][] _inverse;     // per distinct row total: 1 / (column total x row total) per column
     private readonly int[] _rowInverse;      // per tensor row: which of _inverse
 
@@ -212,27 +213,25 @@ internal sealed class YuvBoxFilter
     private static Vector128<uint> PairDot<T>(ref ushort sums, ref short weights, int chunks) where T : struct, IChunkCount
     {
         chunks = T.Of(chunks);
-        var signBit = Vector128.Create((ushort)0x8000);
         var acc = Vector128Widening.MultiplyAddAdjacent(
-            Vector128.Shuffle(Vector128.LoadUnsafe(ref sums) ^ signBit, Vector128.Create((ushort)0, 2, 4, 6, 1, 3, 5, 7)).AsInt16(),
+            Vector128.Shuffle(Vector128.LoadUnsafe(ref sums), Vector128.Create((ushort)0, 2, 4, 6, 1, 3, 5, 7)).AsInt16(),
             Vector128.LoadUnsafe(ref weights));
         for (int c = 1; c < chunks; c++)
             acc += Vector128Widening.MultiplyAddAdjacent(
-                Vector128.Shuffle(Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)) ^ signBit, Vector128.Create((ushort)0, 2, 4, 6, 1, 3, 5, 7)).AsInt16(),
+                Vector128.Shuffle(Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)), Vector128.Create((ushort)0, 2, 4, 6, 1, 3, 5, 7)).AsInt16(),
                 Vector128.LoadUnsafe(ref weights, (nuint)(c * 8)));
         return acc.AsUInt32();
     }
 
     /// <summary>Four 32-bit lanes whose total is the column's dot product of its sums with its
-    /// weights, less 32768 x its weight total (the sums are read as signed: sum - 32768).</summary>
+    /// weights, less 32768 x its weight total (the sums are stored biased: sum - 32768 as signed).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<uint> Dot<T>(ref ushort sums, ref short weights, int chunks) where T : struct, IChunkCount
     {
         chunks = T.Of(chunks);
-        var signBit = Vector128.Create((ushort)0x8000);
-        var acc = Vector128Widening.MultiplyAddAdjacent((Vector128.LoadUnsafe(ref sums) ^ signBit).AsInt16(), Vector128.LoadUnsafe(ref weights));
+        var acc = Vector128Widening.MultiplyAddAdjacent(Vector128.LoadUnsafe(ref sums).AsInt16(), Vector128.LoadUnsafe(ref weights));
         for (int c = 1; c < chunks; c++)
-            acc += Vector128Widening.MultiplyAddAdjacent((Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)) ^ signBit).AsInt16(), Vector128.LoadUnsafe(ref weights, (nuint)(c * 8)));
+            acc += Vector128Widening.MultiplyAddAdjacent(Vector128.LoadUnsafe(ref sums, (nuint)(c * 8)).AsInt16(), Vector128.LoadUnsafe(ref weights, (nuint)(c * 8)));
         return acc.AsUInt32();
     }
 }

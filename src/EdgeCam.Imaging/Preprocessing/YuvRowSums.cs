@@ -17,6 +17,10 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// </summary>
 internal sealed class YuvRowSums
 {
+    /// <summary>Every stored sum is biased by 32768 (modulo 2^16): the sums run from 0 to 65280 and
+    /// the horizontal pass multiplies them as signed 16-bit values, so it needs sum - 32768, which in
+    /// 16-bit lanes is sum + 32768. The vector loops start their accumulators at the bias: free.</summary>
+    public const int Bias = 0x8000;
     private readonly PixelFormat _format;
     private readonly int _unit;
     private readonly int _lumaStart, _lumaBytes;     // bytes of a luma (or packed) row read
@@ -33,6 +37,8 @@ internal sealed class YuvRowSums
     // The current tensor row's byte offsets into the planes (the frame's strides applied).
     private readonly int[] _lumaOffsets = new int[ResizeTables.MaxAreaTaps], _offsets1 = new int[ResizeTables.MaxAreaTaps],
         _offsets2 = new int[ResizeTables.MaxAreaTaps];
+    private readonly Vector128<ushort>[] _lumaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps],
+        _chromaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps];
 
     public ushort[] Luma { get; private set; } = [];
     public ushort[] Chroma { get; private set; } = [];
@@ -106,7 +112,7 @@ internal sealed class YuvRowSums
         }
         // Rows of full weight (the footprint's inside) are summed without multiplying, then the
         // sum is multiplied once; 16-bit lanes wrap, but the final sum fits, so it is exact.
-        var luma = new Taps(_lumaOffsets, _lumaRowWeights, b, _lumaFull[dy], n, _unit);
+        var luma = new Taps(_lumaOffsets, _lumaRowWeights, b, _lumaWeightVectors, _lumaFull[dy], n, _unit);
         switch (_format)
         {
             case PixelFormat.Yuyv:
@@ -122,7 +128,7 @@ internal sealed class YuvRowSums
                     _offsets1[j] = _chromaRowIndex[b + j] * s.Stride1 + _chromaStart;
                     _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
                 }
-                Widen(s.Plane1, new Taps(_offsets1, _chromaRowWeights, b, _chromaFull[dy], m, _unit), _chromaBytes, Chroma);
+                Widen(s.Plane1, new Taps(_offsets1, _chromaRowWeights, b, _chromaWeightVectors, _chromaFull[dy], m, _unit), _chromaBytes, Chroma);
                 break;
             default:
                 Widen(s.Plane0, luma, _lumaBytes, Luma);
@@ -133,7 +139,7 @@ internal sealed class YuvRowSums
                     _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
                     _ = s.Plane2.Slice(_offsets2[j], _chromaBytes);
                 }
-                Zip(s.Plane1, s.Plane2, new Taps(_offsets1, _chromaRowWeights, b, _chromaFull[dy], m, _unit), _offsets2, _chromaBytes, Chroma);
+                Zip(s.Plane1, s.Plane2, new Taps(_offsets1, _chromaRowWeights, b, _chromaWeightVectors, _chromaFull[dy], m, _unit), _offsets2, _chromaBytes, Chroma);
                 break;
         }
         return RowTotal[dy];
@@ -154,18 +160,34 @@ internal sealed class YuvRowSums
         return f;
     }
 
-    /// <summary>One tensor row's source rows: byte offsets, weights; the first <see cref="Full"/> have weight <see cref="Unit"/>.</summary>
-    private readonly ref struct Taps(int[] offsets, int[] weights, int weightsAt, int full, int count, int unit)
+    /// <summary>One tensor row's source rows: byte offsets, weights (also as vectors, filled here:
+    /// one load per row and step instead of a broadcast); the first <see cref="Full"/> have weight
+    /// <see cref="Unit"/>.</summary>
+    private readonly ref struct Taps
     {
-        public readonly ref int Offset = ref MemoryMarshal.GetArrayDataReference(offsets);
-        public readonly ref int Weight = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), weightsAt);
-        public readonly int Full = full, Count = count;
-        public readonly ushort Unit = (ushort)unit;
-        public int ScalarSum(ReadOnlySpan<byte> plane, int at)
+        public readonly ref int Offset;
+        public readonly ref int Weight;
+        public readonly ref Vector128<ushort> WeightVector;
+        public readonly int Full, Count;
+        public readonly ushort Unit;
+
+        public Taps(int[] offsets, int[] weights, int weightsAt, Vector128<ushort>[] weightVectors, int full, int count, int unit)
         {
-            int a = 0;
-            for (int j = 0; j < Count; j++) a += Unsafe.Add(ref Unsafe.AsRef(in Weight), j) * plane[Unsafe.Add(ref Unsafe.AsRef(in Offset), j) + at];
-            return a;
+            Offset = ref MemoryMarshal.GetArrayDataReference(offsets);
+            Weight = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), weightsAt);
+            WeightVector = ref MemoryMarshal.GetArrayDataReference(weightVectors);
+            (Full, Count, Unit) = (full, count, (ushort)unit);
+            for (int j = full; j < count; j++) weightVectors[j] = Vector128.Create((ushort)weights[weightsAt + j]);
+        }
+
+        /// <summary>The biased sum at byte <paramref name="at"/> of every row, as the vector loops store it.</summary>
+        public ushort ScalarSum(ReadOnlySpan<byte> plane, int at) => ScalarSum(plane, ref Unsafe.AsRef(in Offset), at);
+
+        public ushort ScalarSum(ReadOnlySpan<byte> plane, ref int offsets, int at)
+        {
+            int a = Bias;
+            for (int j = 0; j < Count; j++) a += Unsafe.Add(ref Unsafe.AsRef(in Weight), j) * plane[Unsafe.Add(ref offsets, j) + at];
+            return (ushort)a;
         }
     }
 
@@ -176,15 +198,16 @@ internal sealed class YuvRowSums
         ref ushort pe = ref MemoryMarshal.GetArrayDataReference(even);
         ref ushort po = ref MemoryMarshal.GetArrayDataReference(odd);
         ref int offsets = ref Unsafe.AsRef(in taps.Offset);
-        ref int weights = ref Unsafe.AsRef(in taps.Weight);
+        ref Vector128<ushort> weights = ref Unsafe.AsRef(in taps.WeightVector);
+        var bias = Vector128.Create((ushort)Bias);
         var low = Vector128.Create((ushort)0xFF);
         var unit = Vector128.Create(taps.Unit);
         int i = 0;
         // Two vectors a step: the per-row loop overhead is shared by 32 bytes.
         for (; i + 32 <= bytes; i += 32)
         {
-            Vector128<ushort> e = default, o = default, ew = default, ow = default;
-            Vector128<ushort> e2 = default, o2 = default, ew2 = default, ow2 = default;
+            Vector128<ushort> e = default, o = default, ew = bias, ow = bias;
+            Vector128<ushort> e2 = default, o2 = default, ew2 = bias, ow2 = bias;
             int j = 0;
             for (; j < taps.Full; j++)
             {
@@ -201,7 +224,7 @@ internal sealed class YuvRowSums
                 ref byte row = ref Unsafe.Add(ref p, Unsafe.Add(ref offsets, j) + i);
                 var v = Vector128.LoadUnsafe(ref row).AsUInt16();
                 var v2 = Vector128.LoadUnsafe(ref row, 16).AsUInt16();
-                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                var w = Unsafe.Add(ref weights, j);
                 ew += (v & low) * w;
                 ow += (v >> 8) * w;
                 ew2 += (v2 & low) * w;
@@ -214,7 +237,7 @@ internal sealed class YuvRowSums
         }
         for (; i + 16 <= bytes; i += 16)
         {
-            Vector128<ushort> e = default, o = default, ew = default, ow = default;
+            Vector128<ushort> e = default, o = default, ew = bias, ow = bias;
             int j = 0;
             for (; j < taps.Full; j++)
             {
@@ -225,7 +248,7 @@ internal sealed class YuvRowSums
             for (; j < taps.Count; j++)
             {
                 var v = Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)).AsUInt16();
-                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                var w = Unsafe.Add(ref weights, j);
                 ew += (v & low) * w;
                 ow += (v >> 8) * w;
             }
@@ -234,8 +257,8 @@ internal sealed class YuvRowSums
         }
         for (; i < bytes; i += 2)
         {
-            even[i >> 1] = (ushort)taps.ScalarSum(plane, i);
-            odd[i >> 1] = (ushort)taps.ScalarSum(plane, i + 1);
+            even[i >> 1] = taps.ScalarSum(plane, i);
+            odd[i >> 1] = taps.ScalarSum(plane, i + 1);
         }
     }
 
@@ -245,19 +268,20 @@ internal sealed class YuvRowSums
         ref byte p = ref MemoryMarshal.GetReference(plane);
         ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
         ref int offsets = ref Unsafe.AsRef(in taps.Offset);
-        ref int weights = ref Unsafe.AsRef(in taps.Weight);
+        ref Vector128<ushort> weights = ref Unsafe.AsRef(in taps.WeightVector);
         var unit = Vector128.Create(taps.Unit);
+        var bias = Vector128.Create((ushort)Bias);
         int i = 0;
         for (; i + 32 <= bytes; i += 32)
         {
-            Vector128<ushort> a0 = default, a1 = default, w0 = default, w1 = default;
-            Vector128<ushort> a2 = default, a3 = default, w2 = default, w3 = default;
+            Vector128<ushort> a0 = default, a1 = default, w0 = bias, w1 = bias;
+            Vector128<ushort> a2 = default, a3 = default, w2 = bias, w3 = bias;
             int j = 0;
             for (; j < taps.Full; j++)
             {
                 ref byte row = ref Unsafe.Add(ref p, Unsafe.Add(ref offsets, j) + i);
-                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref row));
-                var (lo2, hi2) = Vector128.Widen(Vector128.LoadUnsafe(ref row, 16));
+                var (lo, hi) = Vector128Widening.Widen(Vector128.LoadUnsafe(ref row));
+                var (lo2, hi2) = Vector128Widening.Widen(Vector128.LoadUnsafe(ref row, 16));
                 a0 += lo;
                 a1 += hi;
                 a2 += lo2;
@@ -266,9 +290,9 @@ internal sealed class YuvRowSums
             for (; j < taps.Count; j++)
             {
                 ref byte row = ref Unsafe.Add(ref p, Unsafe.Add(ref offsets, j) + i);
-                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref row));
-                var (lo2, hi2) = Vector128.Widen(Vector128.LoadUnsafe(ref row, 16));
-                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                var (lo, hi) = Vector128Widening.Widen(Vector128.LoadUnsafe(ref row));
+                var (lo2, hi2) = Vector128Widening.Widen(Vector128.LoadUnsafe(ref row, 16));
+                var w = Unsafe.Add(ref weights, j);
                 w0 += lo * w;
                 w1 += hi * w;
                 w2 += lo2 * w;
@@ -281,25 +305,25 @@ internal sealed class YuvRowSums
         }
         for (; i + 16 <= bytes; i += 16)
         {
-            Vector128<ushort> a0 = default, a1 = default, w0 = default, w1 = default;
+            Vector128<ushort> a0 = default, a1 = default, w0 = bias, w1 = bias;
             int j = 0;
             for (; j < taps.Full; j++)
             {
-                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)));
+                var (lo, hi) = Vector128Widening.Widen(Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)));
                 a0 += lo;
                 a1 += hi;
             }
             for (; j < taps.Count; j++)
             {
-                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)));
-                var w = Vector128.Create((ushort)Unsafe.Add(ref weights, j));
+                var (lo, hi) = Vector128Widening.Widen(Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref offsets, j) + i)));
+                var w = Unsafe.Add(ref weights, j);
                 w0 += lo * w;
                 w1 += hi * w;
             }
             (a0 * unit + w0).StoreUnsafe(ref pd, (nuint)i);
             (a1 * unit + w1).StoreUnsafe(ref pd, (nuint)(i + 8));
         }
-        for (; i < bytes; i++) dst[i] = (ushort)taps.ScalarSum(plane, i);
+        for (; i < bytes; i++) dst[i] = taps.ScalarSum(plane, i);
     }
 
     // Two chroma planes (I420) into interleaved pairs: dst[2k] from the first, dst[2k + 1] from the
@@ -309,15 +333,16 @@ internal sealed class YuvRowSums
         ref byte p1 = ref MemoryMarshal.GetReference(first);
         ref byte p2 = ref MemoryMarshal.GetReference(second);
         ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
+        var bias = Vector128.Create((ushort)Bias);
         int i = 0;
         for (; i + 16 <= bytes; i += 16)
         {
-            Vector128<ushort> a0 = default, a1 = default, b0 = default, b1 = default;
+            Vector128<ushort> a0 = bias, a1 = bias, b0 = bias, b1 = bias;
             for (int j = 0; j < taps.Count; j++)
             {
                 var w = Vector128.Create((ushort)Unsafe.Add(ref Unsafe.AsRef(in taps.Weight), j));
-                var (alo, ahi) = Vector128.Widen(Vector128.LoadUnsafe(ref p1, (nuint)(Unsafe.Add(ref Unsafe.AsRef(in taps.Offset), j) + i)));
-                var (blo, bhi) = Vector128.Widen(Vector128.LoadUnsafe(ref p2, (nuint)(offsets2[j] + i)));
+                var (alo, ahi) = Vector128Widening.Widen(Vector128.LoadUnsafe(ref p1, (nuint)(Unsafe.Add(ref Unsafe.AsRef(in taps.Offset), j) + i)));
+                var (blo, bhi) = Vector128Widening.Widen(Vector128.LoadUnsafe(ref p2, (nuint)(offsets2[j] + i)));
                 a0 += alo * w;
                 a1 += ahi * w;
                 b0 += blo * w;
@@ -331,10 +356,8 @@ internal sealed class YuvRowSums
         }
         for (; i < bytes; i++)
         {
-            dst[2 * i] = (ushort)taps.ScalarSum(first, i);
-            int b = 0;
-            for (int j = 0; j < taps.Count; j++) b += Unsafe.Add(ref Unsafe.AsRef(in taps.Weight), j) * second[offsets2[j] + i];
-            dst[2 * i + 1] = (ushort)b;
+            dst[2 * i] = taps.ScalarSum(first, i);
+            dst[2 * i + 1] = taps.ScalarSum(second, ref MemoryMarshal.GetArrayDataReference(offsets2), i);
         }
     }
 }
