@@ -159,6 +159,15 @@ internal static class RowConverters
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void ToRgb(Vector128<float> y, Vector128<float> u, Vector128<float> v, float[] r, float[] g, float[] b, int i)
         {
+            var (vr, vg, vb) = ToRgb(y, u, v);
+            Store(vr, r, i);
+            Store(vg, g, i);
+            Store(vb, b, i);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public (Vector128<float> R, Vector128<float> G, Vector128<float> B) ToRgb(Vector128<float> y, Vector128<float> u, Vector128<float> v)
+        {
             // Same operations, same order as YuvCoefficients.ToRgb; Max then Min is Math.Clamp for
             // finite values (these always are). The Native forms are one maxps/minps (fmax/fmin):
             // .NET 9's Vector128.Max/Min follow IEEE 754-2019 for NaN and -0 and cost several
@@ -169,9 +178,9 @@ internal static class RowConverters
             var yy = (y - _yOffset) * _yScale;
             var cb = u - half;
             var cr = v - half;
-            Store(Vector128.MinNative(Vector128.MaxNative(yy + _rv * cr, lo), hi), r, i);
-            Store(Vector128.MinNative(Vector128.MaxNative(yy - _gu * cb - _gv * cr, lo), hi), g, i);
-            Store(Vector128.MinNative(Vector128.MaxNative(yy + _bu * cb, lo), hi), b, i);
+            return (Vector128.MinNative(Vector128.MaxNative(yy + _rv * cr, lo), hi),
+                Vector128.MinNative(Vector128.MaxNative(yy - _gu * cb - _gv * cr, lo), hi),
+                Vector128.MinNative(Vector128.MaxNative(yy + _bu * cb, lo), hi));
         }
     }
 }

@@ -142,10 +142,15 @@ internal sealed class YuvBoxFilter
         ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
         ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
         ref int po = ref MemoryMarshal.GetArrayDataReference(_offsetX);
+        ref float r = ref MemoryMarshal.GetArrayDataReference(outR);
+        ref float g = ref MemoryMarshal.GetArrayDataReference(outG);
+        ref float b = ref MemoryMarshal.GetArrayDataReference(outB);
         int lc = TLuma.Of(_lumaChunks), cc = TChroma.Of(_chromaChunks), ls = lc * 8, cs = cc * 8;
+        nint columns = _totalX.Length;
         // Four tensor columns a step (padding columns have zero weights and sum to 0); the weight
-        // rows advance by four columns' chunks a step.
-        for (int q = 0; q < _totalX.Length; q += 4, lw = ref Unsafe.Add(ref lw, 4 * ls), cw = ref Unsafe.Add(ref cw, 4 * cs))
+        // rows advance by four columns' chunks a step. A native-sized q lets column q + k's table
+        // entries be addressed with a constant displacement.
+        for (nint q = 0; q < columns; q += 4, lw = ref Unsafe.Add(ref lw, 4 * ls), cw = ref Unsafe.Add(ref cw, 4 * cs))
         {
             var offset = Vector128.LoadUnsafe(ref po, (nuint)q).AsUInt32();
             var y = offset + Lanes(
@@ -163,8 +168,11 @@ internal sealed class YuvBoxFilter
             if (_swapChroma) (u, v) = (v, u);
             // The reference: inv = 1f / total (here from the table), then (float)sum * inv per channel.
             var inv = Vector128.LoadUnsafe(ref pi, (nuint)q);
-            yuv.ToRgb(Vector128.ConvertToSingle(y.AsInt32()) * inv, Vector128.ConvertToSingle(u.AsInt32()) * inv,
-                Vector128.ConvertToSingle(v.AsInt32()) * inv, outR, outG, outB, q);
+            var (cr, cg, cb) = yuv.ToRgb(Vector128.ConvertToSingle(y.AsInt32()) * inv, Vector128.ConvertToSingle(u.AsInt32()) * inv,
+                Vector128.ConvertToSingle(v.AsInt32()) * inv);
+            cr.StoreUnsafe(ref r, (nuint)q);
+            cg.StoreUnsafe(ref g, (nuint)q);
+            cb.StoreUnsafe(ref b, (nuint)q);
         }
     }
 
