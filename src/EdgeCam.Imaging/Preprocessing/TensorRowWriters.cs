@@ -7,8 +7,8 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// <summary>
 /// Stores one tensor row from interpolated R, G, B rows: channel order, grey conversion,
 /// normalisation and layout. Float32 normalises with Vector128 (v * scale + offset, the same two
-/// operations <see cref="TensorWriter"/> performs) then copies a plane row (NCHW) or interleaves
-/// (NHWC, four pixels a step). uint8/int8 go value by value through <see cref="TensorWriter"/> so rounding and
+/// operations <see cref="TensorWriter"/> performs) straight into a plane row (NCHW) or, four pixels a
+/// step, interleaved (NHWC). uint8/int8 go value by value through <see cref="TensorWriter"/> so rounding and
 /// saturation rules exist only there. Letterbox borders also go through it.
 /// </summary>
 internal sealed class TensorRowWriter
@@ -69,38 +69,42 @@ internal sealed class TensorRowWriter
             return;
         }
         var floats = MemoryMarshal.Cast<byte, float>(tensor);
-        Normalise(c0, _scale[0], _offset[0], padded);
         if (_plan.Channels == 1)
         {
             // One channel: NCHW and NHWC are the same memory order.
-            c0.AsSpan(0, count).CopyTo(floats.Slice(first));
+            Normalise(c0, _scale[0], _offset[0], count, floats.Slice(first, count));
             return;
         }
-        Normalise(c1, _scale[1], _offset[1], padded);
-        Normalise(c2, _scale[2], _offset[2], padded);
         if (_plan.Layout == TensorLayout.Nchw)
         {
             int plane = _plan.Width * _plan.Height;
-            c0.AsSpan(0, count).CopyTo(floats.Slice(first));
-            c1.AsSpan(0, count).CopyTo(floats.Slice(plane + first));
-            c2.AsSpan(0, count).CopyTo(floats.Slice(2 * plane + first));
+            Normalise(c0, _scale[0], _offset[0], count, floats.Slice(first, count));
+            Normalise(c1, _scale[1], _offset[1], count, floats.Slice(plane + first, count));
+            Normalise(c2, _scale[2], _offset[2], count, floats.Slice(2 * plane + first, count));
             return;
         }
-        // Interleave without per-element bounds checks: one range check for the whole row.
+        // Normalised and interleaved in one pass, without per-element bounds checks: one range
+        // check for the whole row.
         ref float dst = ref MemoryMarshal.GetReference(floats.Slice(first * 3, count * 3));
         ref float p0 = ref MemoryMarshal.GetArrayDataReference(c0);
         ref float p1 = ref MemoryMarshal.GetArrayDataReference(c1);
         ref float p2 = ref MemoryMarshal.GetArrayDataReference(c2);
+        var (s0, s1, s2, o0, o1, o2) = (_scale[0], _scale[1], _scale[2], _offset[0], _offset[1], _offset[2]);
         int i = 0;
         for (; i + 4 <= count; i += 4)
-            Vector128Lanes.StoreInterleaved(Vector128.LoadUnsafe(ref p0, (nuint)i), Vector128.LoadUnsafe(ref p1, (nuint)i),
-                Vector128.LoadUnsafe(ref p2, (nuint)i), ref Unsafe.Add(ref dst, 3 * i));
-        for (; i < count; i++)
+            Vector128Lanes.StoreInterleaved(Vector128.LoadUnsafe(ref p0, (nuint)i) * s0 + o0, Vector128.LoadUnsafe(ref p1, (nuint)i) * s1 + o1,
+                Vector128.LoadUnsafe(ref p2, (nuint)i) * s2 + o2, ref Unsafe.Add(ref dst, 3 * i));
+        if (i == count) return;
+        // The last one to three pixels: normalised as vectors (the rows are padded to a multiple
+        // of 4), stored one by one.
+        var (t0, t1, t2) = (Vector128.LoadUnsafe(ref p0, (nuint)i) * s0 + o0, Vector128.LoadUnsafe(ref p1, (nuint)i) * s1 + o1,
+            Vector128.LoadUnsafe(ref p2, (nuint)i) * s2 + o2);
+        for (int k = 0; i < count; i++, k++)
         {
             ref float o = ref Unsafe.Add(ref dst, 3 * i);
-            o = Unsafe.Add(ref p0, i);
-            Unsafe.Add(ref o, 1) = Unsafe.Add(ref p1, i);
-            Unsafe.Add(ref o, 2) = Unsafe.Add(ref p2, i);
+            o = t0.GetElement(k);
+            Unsafe.Add(ref o, 1) = t1.GetElement(k);
+            Unsafe.Add(ref o, 2) = t2.GetElement(k);
         }
     }
 
@@ -118,10 +122,15 @@ internal sealed class TensorRowWriter
                 .StoreUnsafe(ref pr, (nuint)i);
     }
 
-    private static void Normalise(float[] v, Vector128<float> scale, Vector128<float> offset, int n)
+    // v * scale + offset for the row's pixels, straight into the tensor.
+    private static void Normalise(float[] v, Vector128<float> scale, Vector128<float> offset, int count, Span<float> dst)
     {
         ref float p = ref MemoryMarshal.GetArrayDataReference(v);
-        for (int i = 0; i < n; i += 4)
-            (Vector128.LoadUnsafe(ref p, (nuint)i) * scale + offset).StoreUnsafe(ref p, (nuint)i);
+        ref float d = ref MemoryMarshal.GetReference(dst);
+        int i = 0;
+        for (; i + 4 <= count; i += 4)
+            (Vector128.LoadUnsafe(ref p, (nuint)i) * scale + offset).StoreUnsafe(ref d, (nuint)i);
+        for (; i < count; i++)
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref p, i) * scale.GetElement(0) + offset.GetElement(0);
     }
 }
