@@ -43,4 +43,43 @@ internal static class Vector128Widening
         return Vector128.ConditionalSelect(Vector128.Create(-1, -1, 0, 0),
             Vector128.Shuffle(p0, Vector128.Create(0, 2, 0, 2)), Vector128.Shuffle(p1, Vector128.Create(0, 2, 0, 2)));
     }
+
+    /// <summary>The largest weight of a row in a pair: pmaddubsw multiplies bytes by signed bytes
+    /// and adds two products into a signed 16-bit lane, so 255 x (first + second) must stay below
+    /// 32768; with each weight at most 64 it does (255 x 128 = 32640).</summary>
+    public const int MaxRowPairWeight = 64;
+
+    /// <summary>lower/upper += first x a + second x b, for sixteen bytes of two source rows, as two
+    /// vectors of eight 16-bit sums (wrapping, so exact wherever the final sum fits 16 bits).
+    /// Weights at most <see cref="MaxRowPairWeight"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MultiplyAddRowPair(ref Vector128<ushort> lower, ref Vector128<ushort> upper, Vector128<byte> a, Vector128<byte> b, in RowPairWeights w)
+    {
+        if (Ssse3.IsSupported)
+        {
+            lower += Ssse3.MultiplyAddAdjacent(Sse2.UnpackLow(a, b), w.Interleaved.AsSByte()).AsUInt16();
+            upper += Ssse3.MultiplyAddAdjacent(Sse2.UnpackHigh(a, b), w.Interleaved.AsSByte()).AsUInt16();
+            return;
+        }
+        if (AdvSimd.Arm64.IsSupported)
+        {
+            lower = AdvSimd.MultiplyWideningLowerAndAdd(AdvSimd.MultiplyWideningLowerAndAdd(lower, a.GetLower(), w.First.GetLower()), b.GetLower(), w.Second.GetLower());
+            upper = AdvSimd.MultiplyWideningUpperAndAdd(AdvSimd.MultiplyWideningUpperAndAdd(upper, a, w.First), b, w.Second);
+            return;
+        }
+        var (a0, a1) = Vector128.Widen(a);
+        var (b0, b1) = Vector128.Widen(b);
+        var first = Vector128.WidenLower(w.First);
+        var second = Vector128.WidenLower(w.Second);
+        lower += a0 * first + b0 * second;
+        upper += a1 * first + b1 * second;
+    }
+}
+
+/// <summary>Two source rows' weights for <see cref="Vector128Widening.MultiplyAddRowPair"/>, in the
+/// forms the platforms' instructions take: interleaved (x64) and broadcast (arm64, portable).</summary>
+internal readonly struct RowPairWeights(int first, int second)
+{
+    public readonly Vector128<byte> Interleaved = Vector128.Create((ushort)(first | second << 8)).AsByte();
+    public readonly Vector128<byte> First = Vector128.Create((byte)first), Second = Vector128.Create((byte)second);
 }

@@ -37,6 +37,12 @@ internal sealed class YuvRowSums
     // The current tensor row's byte offsets into the planes (the frame's strides applied).
     private readonly int[] _lumaOffsets = new int[ResizeTables.MaxAreaTaps], _offsets1 = new int[ResizeTables.MaxAreaTaps],
         _offsets2 = new int[ResizeTables.MaxAreaTaps];
+    // Row pairs (Vector128Widening.MultiplyAddRowPair) when every weight fits a pair: per pair, its
+    // two rows' byte offsets and weights (built per tensor row; a weight above the pair limit is
+    // split over two entries of the same row, an odd last row pairs with itself at weight 0).
+    private readonly bool _rowPairs;
+    private readonly int[] _pairFirst = new int[2 * ResizeTables.MaxAreaTaps + 2], _pairSecond = new int[2 * ResizeTables.MaxAreaTaps + 2];
+    private readonly RowPairWeights[] _pairWeights = new RowPairWeights[2 * ResizeTables.MaxAreaTaps + 2];
     private readonly Vector128<ushort>[] _lumaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps],
         _chromaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps];
 
@@ -49,6 +55,9 @@ internal sealed class YuvRowSums
     {
         _format = format;
         _unit = unit;
+        // Luma weights are at most unit, 4:2:0 chroma weights at most 2 x unit (split in two).
+        // (On x64 and arm64 a pair costs about what one row did; elsewhere about two rows' worth.)
+        _rowPairs = unit <= Vector128Widening.MaxRowPairWeight;
         const int K = ResizeTables.MaxAreaTaps;
         int rows = y.Count;
         (_lumaRows, _lumaRowWeights, _chromaRowIndex, _chromaRowWeights) = (new int[rows * K], new int[rows * K], new int[rows * K], new int[rows * K]);
@@ -121,6 +130,15 @@ internal sealed class YuvRowSums
             case PixelFormat.Uyvy:
                 Packed(s.Plane0, luma, _lumaBytes, Chroma, Luma);
                 break;
+            case PixelFormat.Nv12 or PixelFormat.Nv21 when _rowPairs:
+                WidenPairs(s.Plane0, luma, _lumaBytes, Luma);
+                for (int j = 0; j < m; j++)
+                {
+                    _offsets1[j] = _chromaRowIndex[b + j] * s.Stride1 + _chromaStart;
+                    _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
+                }
+                WidenPairs(s.Plane1, new Taps(_offsets1, _chromaRowWeights, b, _chromaWeightVectors, _chromaFull[dy], m, _unit), _chromaBytes, Chroma);
+                break;
             case PixelFormat.Nv12 or PixelFormat.Nv21:
                 Widen(s.Plane0, luma, _lumaBytes, Luma);
                 for (int j = 0; j < m; j++)
@@ -131,7 +149,8 @@ internal sealed class YuvRowSums
                 Widen(s.Plane1, new Taps(_offsets1, _chromaRowWeights, b, _chromaWeightVectors, _chromaFull[dy], m, _unit), _chromaBytes, Chroma);
                 break;
             default:
-                Widen(s.Plane0, luma, _lumaBytes, Luma);
+                if (_rowPairs) WidenPairs(s.Plane0, luma, _lumaBytes, Luma);
+                else Widen(s.Plane0, luma, _lumaBytes, Luma);
                 for (int j = 0; j < m; j++)
                 {
                     _offsets1[j] = _chromaRowIndex[b + j] * s.Stride1 + _chromaStart;
@@ -260,6 +279,66 @@ internal sealed class YuvRowSums
             even[i >> 1] = taps.ScalarSum(plane, i);
             odd[i >> 1] = taps.ScalarSum(plane, i + 1);
         }
+    }
+
+    // One plane, byte for byte, two source rows at a time (see _rowPairs).
+    private void WidenPairs(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] dst)
+    {
+        int pairs = 0, pending = -1, pendingWeight = 0;
+        for (int j = 0; j < taps.Count; j++)
+        {
+            int offset = Unsafe.Add(ref Unsafe.AsRef(in taps.Offset), j);
+            for (int w = Unsafe.Add(ref Unsafe.AsRef(in taps.Weight), j); w > 0; w -= Vector128Widening.MaxRowPairWeight)
+            {
+                int part = Math.Min(w, Vector128Widening.MaxRowPairWeight);
+                if (pending < 0)
+                {
+                    (pending, pendingWeight) = (offset, part);
+                    continue;
+                }
+                (_pairFirst[pairs], _pairSecond[pairs]) = (pending, offset);
+                _pairWeights[pairs++] = new RowPairWeights(pendingWeight, part);
+                pending = -1;
+            }
+        }
+        if (pending >= 0)
+        {
+            (_pairFirst[pairs], _pairSecond[pairs]) = (pending, pending);
+            _pairWeights[pairs++] = new RowPairWeights(pendingWeight, 0);
+        }
+        ref byte p = ref MemoryMarshal.GetReference(plane);
+        ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
+        ref int first = ref MemoryMarshal.GetArrayDataReference(_pairFirst);
+        ref int second = ref MemoryMarshal.GetArrayDataReference(_pairSecond);
+        ref RowPairWeights weights = ref MemoryMarshal.GetArrayDataReference(_pairWeights);
+        var bias = Vector128.Create((ushort)Bias);
+        int i = 0;
+        for (; i + 32 <= bytes; i += 32)
+        {
+            Vector128<ushort> s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+            for (int k = 0; k < pairs; k++)
+            {
+                ref byte a = ref Unsafe.Add(ref p, Unsafe.Add(ref first, k) + i);
+                ref byte b = ref Unsafe.Add(ref p, Unsafe.Add(ref second, k) + i);
+                ref RowPairWeights w = ref Unsafe.Add(ref weights, k);
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref a), Vector128.LoadUnsafe(ref b), w);
+                Vector128Widening.MultiplyAddRowPair(ref s2, ref s3, Vector128.LoadUnsafe(ref a, 16), Vector128.LoadUnsafe(ref b, 16), w);
+            }
+            s0.StoreUnsafe(ref pd, (nuint)i);
+            s1.StoreUnsafe(ref pd, (nuint)(i + 8));
+            s2.StoreUnsafe(ref pd, (nuint)(i + 16));
+            s3.StoreUnsafe(ref pd, (nuint)(i + 24));
+        }
+        for (; i + 16 <= bytes; i += 16)
+        {
+            Vector128<ushort> s0 = bias, s1 = bias;
+            for (int k = 0; k < pairs; k++)
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref first, k) + i)),
+                    Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref second, k) + i)), Unsafe.Add(ref weights, k));
+            s0.StoreUnsafe(ref pd, (nuint)i);
+            s1.StoreUnsafe(ref pd, (nuint)(i + 8));
+        }
+        for (; i < bytes; i++) dst[i] = taps.ScalarSum(plane, i);
     }
 
     // One plane, byte for byte.
