@@ -125,10 +125,12 @@ internal sealed class YuvRowSums
         switch (_format)
         {
             case PixelFormat.Yuyv:
-                Packed(s.Plane0, luma, _lumaBytes, Luma, Chroma);
+                if (_rowPairs) PackedPairs(s.Plane0, luma, _lumaBytes, Luma, Chroma);
+                else Packed(s.Plane0, luma, _lumaBytes, Luma, Chroma);
                 break;
             case PixelFormat.Uyvy:
-                Packed(s.Plane0, luma, _lumaBytes, Chroma, Luma);
+                if (_rowPairs) PackedPairs(s.Plane0, luma, _lumaBytes, Chroma, Luma);
+                else Packed(s.Plane0, luma, _lumaBytes, Chroma, Luma);
                 break;
             case PixelFormat.Nv12 or PixelFormat.Nv21 when _rowPairs:
                 WidenPairs(s.Plane0, luma, _lumaBytes, Luma);
@@ -210,6 +212,52 @@ internal sealed class YuvRowSums
         }
     }
 
+    // Packed 4:2:2, two source rows at a time (see _rowPairs): the pair sums come out in the
+    // frame's byte order (even, odd, even, ...) and are parted into the two rows of sums once per step.
+    private void PackedPairs(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] even, ushort[] odd)
+    {
+        int pairs = BuildPairs(taps);
+        ref byte p = ref MemoryMarshal.GetReference(plane);
+        ref ushort pe = ref MemoryMarshal.GetArrayDataReference(even);
+        ref ushort po = ref MemoryMarshal.GetArrayDataReference(odd);
+        ref int first = ref MemoryMarshal.GetArrayDataReference(_pairFirst);
+        ref int second = ref MemoryMarshal.GetArrayDataReference(_pairSecond);
+        ref RowPairWeights weights = ref MemoryMarshal.GetArrayDataReference(_pairWeights);
+        var bias = Vector128.Create((ushort)Bias);
+        int i = 0;
+        for (; i + 32 <= bytes; i += 32)
+        {
+            Vector128<ushort> s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+            for (int k = 0; k < pairs; k++)
+            {
+                ref byte a = ref Unsafe.Add(ref p, Unsafe.Add(ref first, k) + i);
+                ref byte b = ref Unsafe.Add(ref p, Unsafe.Add(ref second, k) + i);
+                ref RowPairWeights w = ref Unsafe.Add(ref weights, k);
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref a), Vector128.LoadUnsafe(ref b), w);
+                Vector128Widening.MultiplyAddRowPair(ref s2, ref s3, Vector128.LoadUnsafe(ref a, 16), Vector128.LoadUnsafe(ref b, 16), w);
+            }
+            // The low 16 bits of each 32-bit lane are the even bytes' sums, the high 16 the odd.
+            Vector128.Narrow(s0.AsUInt32(), s1.AsUInt32()).StoreUnsafe(ref pe, (nuint)(i >> 1));
+            Vector128.Narrow(s0.AsUInt32() >> 16, s1.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)(i >> 1));
+            Vector128.Narrow(s2.AsUInt32(), s3.AsUInt32()).StoreUnsafe(ref pe, (nuint)((i >> 1) + 8));
+            Vector128.Narrow(s2.AsUInt32() >> 16, s3.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)((i >> 1) + 8));
+        }
+        for (; i + 16 <= bytes; i += 16)
+        {
+            Vector128<ushort> s0 = bias, s1 = bias;
+            for (int k = 0; k < pairs; k++)
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref first, k) + i)),
+                    Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref second, k) + i)), Unsafe.Add(ref weights, k));
+            Vector128.Narrow(s0.AsUInt32(), s1.AsUInt32()).StoreUnsafe(ref pe, (nuint)(i >> 1));
+            Vector128.Narrow(s0.AsUInt32() >> 16, s1.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)(i >> 1));
+        }
+        for (; i < bytes; i += 2)
+        {
+            even[i >> 1] = taps.ScalarSum(plane, i);
+            odd[i >> 1] = taps.ScalarSum(plane, i + 1);
+        }
+    }
+
     // Packed 4:2:2: even bytes into one row of sums, odd bytes into the other.
     private static void Packed(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] even, ushort[] odd)
     {
@@ -281,8 +329,8 @@ internal sealed class YuvRowSums
         }
     }
 
-    // One plane, byte for byte, two source rows at a time (see _rowPairs).
-    private void WidenPairs(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] dst)
+    // Fills _pairFirst/_pairSecond/_pairWeights from the row's taps; returns the pair count.
+    private int BuildPairs(in Taps taps)
     {
         int pairs = 0, pending = -1, pendingWeight = 0;
         for (int j = 0; j < taps.Count; j++)
@@ -306,6 +354,13 @@ internal sealed class YuvRowSums
             (_pairFirst[pairs], _pairSecond[pairs]) = (pending, pending);
             _pairWeights[pairs++] = new RowPairWeights(pendingWeight, 0);
         }
+        return pairs;
+    }
+
+    // One plane, byte for byte, two source rows at a time (see _rowPairs).
+    private void WidenPairs(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] dst)
+    {
+        int pairs = BuildPairs(taps);
         ref byte p = ref MemoryMarshal.GetReference(plane);
         ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
         ref int first = ref MemoryMarshal.GetArrayDataReference(_pairFirst);
