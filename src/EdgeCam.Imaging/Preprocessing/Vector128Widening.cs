@@ -80,6 +80,7 @@ internal static class Vector128Widening
 /// forms the platforms' instructions take: interleaved (x64) and broadcast (arm64, portable).</summary>
 internal readonly struct RowPairWeights(int first, int second)
 {
+    public readonly int FirstWeight = first, SecondWeight = second;
     public readonly Vector128<byte> Interleaved = Vector128.Create((ushort)(first | second << 8)).AsByte();
     public readonly Vector128<byte> First = Vector128.Create((byte)first), Second = Vector128.Create((byte)second);
 }

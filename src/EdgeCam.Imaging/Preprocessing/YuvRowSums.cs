@@ -37,12 +37,10 @@ internal sealed class YuvRowSums
     // The current tensor row's byte offsets into the planes (the frame's strides applied).
     private readonly int[] _lumaOffsets = new int[ResizeTables.MaxAreaTaps], _offsets1 = new int[ResizeTables.MaxAreaTaps],
         _offsets2 = new int[ResizeTables.MaxAreaTaps];
-    // Row pairs (Vector128Widening.MultiplyAddRowPair) when every weight fits a pair: per pair, its
-    // two rows' byte offsets and weights (built per tensor row; a weight above the pair limit is
-    // split over two entries of the same row, an odd last row pairs with itself at weight 0).
-    private readonly bool _rowPairs;
-    private readonly int[] _pairFirst = new int[2 * ResizeTables.MaxAreaTaps + 2], _pairSecond = new int[2 * ResizeTables.MaxAreaTaps + 2];
-    private readonly RowPairWeights[] _pairWeights = new RowPairWeights[2 * ResizeTables.MaxAreaTaps + 2];
+    // Row pairs (RowPairSums) when every weight fits a pair: the luma (or packed) and chroma
+    // plans, and the scratch for one tensor row's pair offsets.
+    private readonly RowPairSums.Plan? _lumaPairs, _chromaPairs;
+    private readonly int[] _pairFirst = [], _pairSecond = [];
     private readonly Vector128<ushort>[] _lumaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps],
         _chromaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps];
 
@@ -55,9 +53,6 @@ internal sealed class YuvRowSums
     {
         _format = format;
         _unit = unit;
-        // Luma weights are at most unit, 4:2:0 chroma weights at most 2 x unit (split in two).
-        // (On x64 and arm64 a pair costs about what one row did; elsewhere about two rows' worth.)
-        _rowPairs = unit <= Vector128Widening.MaxRowPairWeight;
         const int K = ResizeTables.MaxAreaTaps;
         int rows = y.Count;
         (_lumaRows, _lumaRowWeights, _chromaRowIndex, _chromaRowWeights) = (new int[rows * K], new int[rows * K], new int[rows * K], new int[rows * K]);
@@ -84,6 +79,15 @@ internal sealed class YuvRowSums
             (_lumaCount[dy], _chromaCount[dy], RowTotal[dy]) = (n, m, total);
             _lumaFull[dy] = FullFirst(_lumaRows, _lumaRowWeights, b, n, unit);
             _chromaFull[dy] = FullFirst(_chromaRowIndex, _chromaRowWeights, b, m, unit);
+        }
+        // Luma weights are at most unit, 4:2:0 chroma weights at most 2 x unit (split in two).
+        // (On x64 and arm64 a pair costs about what one row did; elsewhere about two rows' worth.)
+        if (unit <= Vector128Widening.MaxRowPairWeight)
+        {
+            _lumaPairs = new RowPairSums.Plan(_lumaRows, _lumaRowWeights, _lumaCount, K);
+            _chromaPairs = new RowPairSums.Plan(_chromaRowIndex, _chromaRowWeights, _chromaCount, K);
+            int most = Math.Max(_lumaPairs.MaxPairs, _chromaPairs.MaxPairs);
+            (_pairFirst, _pairSecond) = (new int[most], new int[most]);
         }
         _pairs = (columnCount + 1) >> 1;
         switch (format)
@@ -112,6 +116,11 @@ internal sealed class YuvRowSums
     /// <summary>Sums tensor row <paramref name="dy"/>'s source rows; returns their total weight.</summary>
     public int Sum(scoped in ImageView s, int dy)
     {
+        if (_lumaPairs is not null && _format != PixelFormat.I420)
+        {
+            SumPairs(s, dy);
+            return RowTotal[dy];
+        }
         const int K = ResizeTables.MaxAreaTaps;
         int n = _lumaCount[dy], m = _chromaCount[dy], b = dy * K;
         for (int j = 0; j < n; j++)
@@ -125,21 +134,10 @@ internal sealed class YuvRowSums
         switch (_format)
         {
             case PixelFormat.Yuyv:
-                if (_rowPairs) PackedPairs(s.Plane0, luma, _lumaBytes, Luma, Chroma);
-                else Packed(s.Plane0, luma, _lumaBytes, Luma, Chroma);
+                Packed(s.Plane0, luma, _lumaBytes, Luma, Chroma);
                 break;
             case PixelFormat.Uyvy:
-                if (_rowPairs) PackedPairs(s.Plane0, luma, _lumaBytes, Chroma, Luma);
-                else Packed(s.Plane0, luma, _lumaBytes, Chroma, Luma);
-                break;
-            case PixelFormat.Nv12 or PixelFormat.Nv21 when _rowPairs:
-                WidenPairs(s.Plane0, luma, _lumaBytes, Luma);
-                for (int j = 0; j < m; j++)
-                {
-                    _offsets1[j] = _chromaRowIndex[b + j] * s.Stride1 + _chromaStart;
-                    _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
-                }
-                WidenPairs(s.Plane1, new Taps(_offsets1, _chromaRowWeights, b, _chromaWeightVectors, _chromaFull[dy], m, _unit), _chromaBytes, Chroma);
+                Packed(s.Plane0, luma, _lumaBytes, Chroma, Luma);
                 break;
             case PixelFormat.Nv12 or PixelFormat.Nv21:
                 Widen(s.Plane0, luma, _lumaBytes, Luma);
@@ -151,7 +149,8 @@ internal sealed class YuvRowSums
                 Widen(s.Plane1, new Taps(_offsets1, _chromaRowWeights, b, _chromaWeightVectors, _chromaFull[dy], m, _unit), _chromaBytes, Chroma);
                 break;
             default:
-                if (_rowPairs) WidenPairs(s.Plane0, luma, _lumaBytes, Luma);
+                if (_lumaPairs is not null)
+                    RowPairSums.Widen(s.Plane0, _lumaPairs.Offsets(dy, s.Plane0, s.Stride0, _lumaStart, _lumaBytes, _pairFirst, _pairSecond), _lumaBytes, Luma);
                 else Widen(s.Plane0, luma, _lumaBytes, Luma);
                 for (int j = 0; j < m; j++)
                 {
@@ -164,6 +163,27 @@ internal sealed class YuvRowSums
                 break;
         }
         return RowTotal[dy];
+    }
+
+    // Sum's two-rows-at-a-time form (YUYV, UYVY, NV12, NV21; I420's two chroma planes are zipped
+    // row by row in Sum).
+    private void SumPairs(scoped in ImageView s, int dy)
+    {
+        var luma = _lumaPairs!.Offsets(dy, s.Plane0, s.Stride0, _lumaStart, _lumaBytes, _pairFirst, _pairSecond);
+        switch (_format)
+        {
+            case PixelFormat.Yuyv:
+                RowPairSums.Packed(s.Plane0, luma, _lumaBytes, Luma, Chroma);
+                break;
+            case PixelFormat.Uyvy:
+                RowPairSums.Packed(s.Plane0, luma, _lumaBytes, Chroma, Luma);
+                break;
+            default:
+                RowPairSums.Widen(s.Plane0, luma, _lumaBytes, Luma);
+                RowPairSums.Widen(s.Plane1, _chromaPairs!.Offsets(dy, s.Plane1, s.Stride1, _chromaStart, _chromaBytes, _pairFirst, _pairSecond),
+                    _chromaBytes, Chroma);
+                break;
+        }
     }
 
     // Moves taps of weight `unit` to the front of keys/weights[at..at+n) (sums do not depend on
@@ -209,52 +229,6 @@ internal sealed class YuvRowSums
             int a = Bias;
             for (int j = 0; j < Count; j++) a += Unsafe.Add(ref Unsafe.AsRef(in Weight), j) * plane[Unsafe.Add(ref offsets, j) + at];
             return (ushort)a;
-        }
-    }
-
-    // Packed 4:2:2, two source rows at a time (see _rowPairs): the pair sums come out in the
-    // frame's byte order (even, odd, even, ...) and are parted into the two rows of sums once per step.
-    private void PackedPairs(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] even, ushort[] odd)
-    {
-        int pairs = BuildPairs(taps);
-        ref byte p = ref MemoryMarshal.GetReference(plane);
-        ref ushort pe = ref MemoryMarshal.GetArrayDataReference(even);
-        ref ushort po = ref MemoryMarshal.GetArrayDataReference(odd);
-        ref int first = ref MemoryMarshal.GetArrayDataReference(_pairFirst);
-        ref int second = ref MemoryMarshal.GetArrayDataReference(_pairSecond);
-        ref RowPairWeights weights = ref MemoryMarshal.GetArrayDataReference(_pairWeights);
-        var bias = Vector128.Create((ushort)Bias);
-        int i = 0;
-        for (; i + 32 <= bytes; i += 32)
-        {
-            Vector128<ushort> s0 = bias, s1 = bias, s2 = bias, s3 = bias;
-            for (int k = 0; k < pairs; k++)
-            {
-                ref byte a = ref Unsafe.Add(ref p, Unsafe.Add(ref first, k) + i);
-                ref byte b = ref Unsafe.Add(ref p, Unsafe.Add(ref second, k) + i);
-                ref RowPairWeights w = ref Unsafe.Add(ref weights, k);
-                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref a), Vector128.LoadUnsafe(ref b), w);
-                Vector128Widening.MultiplyAddRowPair(ref s2, ref s3, Vector128.LoadUnsafe(ref a, 16), Vector128.LoadUnsafe(ref b, 16), w);
-            }
-            // The low 16 bits of each 32-bit lane are the even bytes' sums, the high 16 the odd.
-            Vector128.Narrow(s0.AsUInt32(), s1.AsUInt32()).StoreUnsafe(ref pe, (nuint)(i >> 1));
-            Vector128.Narrow(s0.AsUInt32() >> 16, s1.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)(i >> 1));
-            Vector128.Narrow(s2.AsUInt32(), s3.AsUInt32()).StoreUnsafe(ref pe, (nuint)((i >> 1) + 8));
-            Vector128.Narrow(s2.AsUInt32() >> 16, s3.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)((i >> 1) + 8));
-        }
-        for (; i + 16 <= bytes; i += 16)
-        {
-            Vector128<ushort> s0 = bias, s1 = bias;
-            for (int k = 0; k < pairs; k++)
-                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref first, k) + i)),
-                    Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref second, k) + i)), Unsafe.Add(ref weights, k));
-            Vector128.Narrow(s0.AsUInt32(), s1.AsUInt32()).StoreUnsafe(ref pe, (nuint)(i >> 1));
-            Vector128.Narrow(s0.AsUInt32() >> 16, s1.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)(i >> 1));
-        }
-        for (; i < bytes; i += 2)
-        {
-            even[i >> 1] = taps.ScalarSum(plane, i);
-            odd[i >> 1] = taps.ScalarSum(plane, i + 1);
         }
     }
 
@@ -327,73 +301,6 @@ internal sealed class YuvRowSums
             even[i >> 1] = taps.ScalarSum(plane, i);
             odd[i >> 1] = taps.ScalarSum(plane, i + 1);
         }
-    }
-
-    // Fills _pairFirst/_pairSecond/_pairWeights from the row's taps; returns the pair count.
-    private int BuildPairs(in Taps taps)
-    {
-        int pairs = 0, pending = -1, pendingWeight = 0;
-        for (int j = 0; j < taps.Count; j++)
-        {
-            int offset = Unsafe.Add(ref Unsafe.AsRef(in taps.Offset), j);
-            for (int w = Unsafe.Add(ref Unsafe.AsRef(in taps.Weight), j); w > 0; w -= Vector128Widening.MaxRowPairWeight)
-            {
-                int part = Math.Min(w, Vector128Widening.MaxRowPairWeight);
-                if (pending < 0)
-                {
-                    (pending, pendingWeight) = (offset, part);
-                    continue;
-                }
-                (_pairFirst[pairs], _pairSecond[pairs]) = (pending, offset);
-                _pairWeights[pairs++] = new RowPairWeights(pendingWeight, part);
-                pending = -1;
-            }
-        }
-        if (pending >= 0)
-        {
-            (_pairFirst[pairs], _pairSecond[pairs]) = (pending, pending);
-            _pairWeights[pairs++] = new RowPairWeights(pendingWeight, 0);
-        }
-        return pairs;
-    }
-
-    // One plane, byte for byte, two source rows at a time (see _rowPairs).
-    private void WidenPairs(ReadOnlySpan<byte> plane, in Taps taps, int bytes, ushort[] dst)
-    {
-        int pairs = BuildPairs(taps);
-        ref byte p = ref MemoryMarshal.GetReference(plane);
-        ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
-        ref int first = ref MemoryMarshal.GetArrayDataReference(_pairFirst);
-        ref int second = ref MemoryMarshal.GetArrayDataReference(_pairSecond);
-        ref RowPairWeights weights = ref MemoryMarshal.GetArrayDataReference(_pairWeights);
-        var bias = Vector128.Create((ushort)Bias);
-        int i = 0;
-        for (; i + 32 <= bytes; i += 32)
-        {
-            Vector128<ushort> s0 = bias, s1 = bias, s2 = bias, s3 = bias;
-            for (int k = 0; k < pairs; k++)
-            {
-                ref byte a = ref Unsafe.Add(ref p, Unsafe.Add(ref first, k) + i);
-                ref byte b = ref Unsafe.Add(ref p, Unsafe.Add(ref second, k) + i);
-                ref RowPairWeights w = ref Unsafe.Add(ref weights, k);
-                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref a), Vector128.LoadUnsafe(ref b), w);
-                Vector128Widening.MultiplyAddRowPair(ref s2, ref s3, Vector128.LoadUnsafe(ref a, 16), Vector128.LoadUnsafe(ref b, 16), w);
-            }
-            s0.StoreUnsafe(ref pd, (nuint)i);
-            s1.StoreUnsafe(ref pd, (nuint)(i + 8));
-            s2.StoreUnsafe(ref pd, (nuint)(i + 16));
-            s3.StoreUnsafe(ref pd, (nuint)(i + 24));
-        }
-        for (; i + 16 <= bytes; i += 16)
-        {
-            Vector128<ushort> s0 = bias, s1 = bias;
-            for (int k = 0; k < pairs; k++)
-                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref first, k) + i)),
-                    Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref second, k) + i)), Unsafe.Add(ref weights, k));
-            s0.StoreUnsafe(ref pd, (nuint)i);
-            s1.StoreUnsafe(ref pd, (nuint)(i + 8));
-        }
-        for (; i < bytes; i++) dst[i] = taps.ScalarSum(plane, i);
     }
 
     // One plane, byte for byte.

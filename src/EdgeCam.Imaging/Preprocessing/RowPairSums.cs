@@ -1,0 +1,187 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace EdgeCam.Imaging.Preprocessing;
+
+/// <summary>
+/// The vertical sums of <see cref="YuvRowSums"/> two source rows at a time, for area weights that
+/// fit a pair (<see cref="Vector128Widening.MaxRowPairWeight"/>: downscales beyond 2x, where the
+/// box filter does most of its work). One pair multiply-add (pmaddubsw on x64, umlal on arm64)
+/// replaces two rows' widen, multiply and add. Per tensor row the pairs are worked out once per
+/// source size (<see cref="Plan"/>); per frame only their byte offsets are.
+/// </summary>
+internal static class RowPairSums
+{
+    /// <summary>One plane's source-row pairs for every tensor row.</summary>
+    public sealed class Plan
+    {
+        private readonly int[] _start, _count, _firstRow, _secondRow;
+        private readonly RowPairWeights[] _weights;
+
+        /// <param name="rows">Per tensor row, <paramref name="slots"/> slots of source rows.</param>
+        /// <param name="weights">Their weights (a weight above the pair limit is split over two entries of its row).</param>
+        /// <param name="counts">Per tensor row, how many source rows.</param>
+        public Plan(int[] rows, int[] weights, int[] counts, int slots)
+        {
+            var firstRow = new List<int>();
+            var secondRow = new List<int>();
+            var pairWeights = new List<RowPairWeights>();
+            _start = new int[counts.Length];
+            _count = new int[counts.Length];
+            for (int dy = 0; dy < counts.Length; dy++)
+            {
+                _start[dy] = firstRow.Count;
+                int pending = -1, pendingWeight = 0;
+                for (int j = dy * slots; j < dy * slots + counts[dy]; j++)
+                {
+                    for (int w = weights[j]; w > 0; w -= Vector128Widening.MaxRowPairWeight)
+                    {
+                        int part = Math.Min(w, Vector128Widening.MaxRowPairWeight);
+                        if (pending < 0)
+                        {
+                            (pending, pendingWeight) = (rows[j], part);
+                            continue;
+                        }
+                        firstRow.Add(pending);
+                        secondRow.Add(rows[j]);
+                        pairWeights.Add(new RowPairWeights(pendingWeight, part));
+                        pending = -1;
+                    }
+                }
+                if (pending >= 0)
+                {
+                    // An odd row out pairs with itself at weight 0.
+                    firstRow.Add(pending);
+                    secondRow.Add(pending);
+                    pairWeights.Add(new RowPairWeights(pendingWeight, 0));
+                }
+                _count[dy] = firstRow.Count - _start[dy];
+            }
+            (_firstRow, _secondRow, _weights) = (firstRow.ToArray(), secondRow.ToArray(), pairWeights.ToArray());
+            MaxPairs = _count.Length == 0 ? 0 : _count.Max();
+        }
+
+        /// <summary>The most pairs of any tensor row (the offset scratch's size).</summary>
+        public int MaxPairs { get; }
+
+        /// <summary>Tensor row <paramref name="dy"/>'s pairs: their rows' byte offsets into
+        /// first/second (each row checked to lie within the plane) and their weights.</summary>
+        public Pairs Offsets(int dy, ReadOnlySpan<byte> plane, int stride, int start, int bytes, int[] first, int[] second)
+        {
+            int at = _start[dy], n = _count[dy];
+            for (int k = 0; k < n; k++)
+            {
+                first[k] = _firstRow[at + k] * stride + start;
+                second[k] = _secondRow[at + k] * stride + start;
+                _ = plane.Slice(first[k], bytes); // bounds, once per row: the kernels load unchecked
+                _ = plane.Slice(second[k], bytes);
+            }
+            return new Pairs(first, second, _weights, at, n);
+        }
+    }
+
+    /// <summary>A tensor row's pairs for one frame: byte offsets of both rows and the weights.</summary>
+    public readonly ref struct Pairs(int[] first, int[] second, RowPairWeights[] weights, int weightsAt, int count)
+    {
+        public readonly ref int First = ref MemoryMarshal.GetArrayDataReference(first);
+        public readonly ref int Second = ref MemoryMarshal.GetArrayDataReference(second);
+        public readonly ref RowPairWeights Weights = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), weightsAt);
+        public readonly int Count = count;
+
+        /// <summary>The biased sum at byte <paramref name="at"/>, as the vector loops store it.</summary>
+        public ushort ScalarSum(ReadOnlySpan<byte> plane, int at)
+        {
+            int sum = YuvRowSums.Bias;
+            for (int k = 0; k < Count; k++)
+            {
+                ref readonly var w = ref Unsafe.Add(ref Unsafe.AsRef(in Weights), k);
+                sum += w.FirstWeight * plane[Unsafe.Add(ref Unsafe.AsRef(in First), k) + at] + w.SecondWeight * plane[Unsafe.Add(ref Unsafe.AsRef(in Second), k) + at];
+            }
+            return (ushort)sum;
+        }
+    }
+
+    /// <summary>One plane, byte for byte: dst[i] = the biased weighted sum of byte i of every row.</summary>
+    public static void Widen(ReadOnlySpan<byte> plane, in Pairs pairs, int bytes, ushort[] dst)
+    {
+        ref byte p = ref MemoryMarshal.GetReference(plane);
+        ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
+        ref int first = ref Unsafe.AsRef(in pairs.First);
+        ref int second = ref Unsafe.AsRef(in pairs.Second);
+        ref RowPairWeights weights = ref Unsafe.AsRef(in pairs.Weights);
+        var bias = Vector128.Create((ushort)YuvRowSums.Bias);
+        int n = pairs.Count, i = 0;
+        for (; i + 32 <= bytes; i += 32)
+        {
+            Vector128<ushort> s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+            for (int k = 0; k < n; k++)
+            {
+                ref byte a = ref Unsafe.Add(ref p, Unsafe.Add(ref first, k) + i);
+                ref byte b = ref Unsafe.Add(ref p, Unsafe.Add(ref second, k) + i);
+                ref RowPairWeights w = ref Unsafe.Add(ref weights, k);
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref a), Vector128.LoadUnsafe(ref b), w);
+                Vector128Widening.MultiplyAddRowPair(ref s2, ref s3, Vector128.LoadUnsafe(ref a, 16), Vector128.LoadUnsafe(ref b, 16), w);
+            }
+            s0.StoreUnsafe(ref pd, (nuint)i);
+            s1.StoreUnsafe(ref pd, (nuint)(i + 8));
+            s2.StoreUnsafe(ref pd, (nuint)(i + 16));
+            s3.StoreUnsafe(ref pd, (nuint)(i + 24));
+        }
+        for (; i + 16 <= bytes; i += 16)
+        {
+            Vector128<ushort> s0 = bias, s1 = bias;
+            for (int k = 0; k < n; k++)
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref first, k) + i)),
+                    Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref second, k) + i)), Unsafe.Add(ref weights, k));
+            s0.StoreUnsafe(ref pd, (nuint)i);
+            s1.StoreUnsafe(ref pd, (nuint)(i + 8));
+        }
+        for (; i < bytes; i++) dst[i] = pairs.ScalarSum(plane, i);
+    }
+
+    /// <summary>Packed 4:2:2: the pair sums come out in the frame's byte order (even, odd, even,
+    /// ...) and are parted into the two rows of sums once per step.</summary>
+    public static void Packed(ReadOnlySpan<byte> plane, in Pairs pairs, int bytes, ushort[] even, ushort[] odd)
+    {
+        ref byte p = ref MemoryMarshal.GetReference(plane);
+        ref ushort pe = ref MemoryMarshal.GetArrayDataReference(even);
+        ref ushort po = ref MemoryMarshal.GetArrayDataReference(odd);
+        ref int first = ref Unsafe.AsRef(in pairs.First);
+        ref int second = ref Unsafe.AsRef(in pairs.Second);
+        ref RowPairWeights weights = ref Unsafe.AsRef(in pairs.Weights);
+        var bias = Vector128.Create((ushort)YuvRowSums.Bias);
+        int n = pairs.Count, i = 0;
+        for (; i + 32 <= bytes; i += 32)
+        {
+            Vector128<ushort> s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+            for (int k = 0; k < n; k++)
+            {
+                ref byte a = ref Unsafe.Add(ref p, Unsafe.Add(ref first, k) + i);
+                ref byte b = ref Unsafe.Add(ref p, Unsafe.Add(ref second, k) + i);
+                ref RowPairWeights w = ref Unsafe.Add(ref weights, k);
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref a), Vector128.LoadUnsafe(ref b), w);
+                Vector128Widening.MultiplyAddRowPair(ref s2, ref s3, Vector128.LoadUnsafe(ref a, 16), Vector128.LoadUnsafe(ref b, 16), w);
+            }
+            // The low 16 bits of each 32-bit lane are the even bytes' sums, the high 16 the odd.
+            Vector128.Narrow(s0.AsUInt32(), s1.AsUInt32()).StoreUnsafe(ref pe, (nuint)(i >> 1));
+            Vector128.Narrow(s0.AsUInt32() >> 16, s1.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)(i >> 1));
+            Vector128.Narrow(s2.AsUInt32(), s3.AsUInt32()).StoreUnsafe(ref pe, (nuint)((i >> 1) + 8));
+            Vector128.Narrow(s2.AsUInt32() >> 16, s3.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)((i >> 1) + 8));
+        }
+        for (; i + 16 <= bytes; i += 16)
+        {
+            Vector128<ushort> s0 = bias, s1 = bias;
+            for (int k = 0; k < n; k++)
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref first, k) + i)),
+                    Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref second, k) + i)), Unsafe.Add(ref weights, k));
+            Vector128.Narrow(s0.AsUInt32(), s1.AsUInt32()).StoreUnsafe(ref pe, (nuint)(i >> 1));
+            Vector128.Narrow(s0.AsUInt32() >> 16, s1.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)(i >> 1));
+        }
+        for (; i < bytes; i += 2)
+        {
+            even[i >> 1] = pairs.ScalarSum(plane, i);
+            odd[i >> 1] = pairs.ScalarSum(plane, i + 1);
+        }
+    }
+}
