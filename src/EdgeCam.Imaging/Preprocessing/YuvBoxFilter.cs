@@ -33,6 +33,7 @@ internal sealed class YuvBoxFilter
     private readonly bool _swapChroma;       // chroma pairs stored V, U (NV21)
     private readonly int _lumaChunks, _chromaChunks;   // weight layout: chunks of 8 per column
     private readonly int[] _lumaFirst, _chromaFirst; // per column: first luma sum / first chroma-pair sum read
+    private readonly nint[] _lumaAt, _chromaAt;      // the same as native-sized indices into the sum rows (no sign extension per column)
     private readonly short[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
     private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
     private readonly int[] _offsetX;         // per column: 32768 x the sum of its weights (what the biased sums took off)
@@ -101,6 +102,8 @@ internal sealed class YuvBoxFilter
         }
         // Sum buffers are read in whole chunks: room for the last column's chunks past its footprint.
         _rows.Allocate(_lumaChunks * 8, _chromaChunks * 8);
+        _lumaAt = _lumaFirst.Select(f => (nint)f).ToArray();
+        _chromaAt = _chromaFirst.Select(f => (nint)(2 * f)).ToArray();
         // 1 / (column total x row total) per column, for each distinct row total (a handful), with
         // the same operations the reference uses (int product, to float, 1f / it): the division
         // is off the per-frame path.
@@ -139,8 +142,8 @@ internal sealed class YuvBoxFilter
         ref ushort chroma = ref MemoryMarshal.GetArrayDataReference(_rows.Chroma);
         ref short lw = ref MemoryMarshal.GetArrayDataReference(_lumaWeights);
         ref short cw = ref MemoryMarshal.GetArrayDataReference(_chromaWeights);
-        ref int lf = ref MemoryMarshal.GetArrayDataReference(_lumaFirst);
-        ref int cf = ref MemoryMarshal.GetArrayDataReference(_chromaFirst);
+        ref nint lf = ref MemoryMarshal.GetArrayDataReference(_lumaAt);
+        ref nint cf = ref MemoryMarshal.GetArrayDataReference(_chromaAt);
         ref int po = ref MemoryMarshal.GetArrayDataReference(_offsetX);
         ref float r = ref MemoryMarshal.GetArrayDataReference(outR);
         ref float g = ref MemoryMarshal.GetArrayDataReference(outG);
@@ -159,10 +162,10 @@ internal sealed class YuvBoxFilter
                 Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, 2 * ls), lc),
                 Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, 3 * ls), lc));
             var (u, v) = PairLanes(
-                PairDot<TChroma>(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q)), ref cw, cc),
-                PairDot<TChroma>(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, cs), cc),
-                PairDot<TChroma>(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, 2 * cs), cc),
-                PairDot<TChroma>(ref Unsafe.Add(ref chroma, 2 * Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, 3 * cs), cc));
+                PairDot<TChroma>(ref Unsafe.Add(ref chroma, Unsafe.Add(ref cf, q)), ref cw, cc),
+                PairDot<TChroma>(ref Unsafe.Add(ref chroma, Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, cs), cc),
+                PairDot<TChroma>(ref Unsafe.Add(ref chroma, Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, 2 * cs), cc),
+                PairDot<TChroma>(ref Unsafe.Add(ref chroma, Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, 3 * cs), cc));
             u += offset;
             v += offset;
             if (_swapChroma) (u, v) = (v, u);
