@@ -24,10 +24,11 @@ namespace EdgeCam.Imaging.Preprocessing;
 /// </summary>
 public sealed unsafe class Vector128Preprocessor : IPreprocessor, IRowRangeWork
 {
-    /// <summary>Frames whose region has fewer source pixels than this run on one thread: below it
-    /// handing half the rows to the helper costs about what it saves (bench/preprocess.sh, both
+    /// <summary>Frames whose region has fewer source pixels than this run on one thread: waking the
+    /// helper costs some 10-20 µs per frame on this VM, about what it saves on a frame a quarter of
+    /// 640x480; from 640x480 (307,200) up the split took 25-45% off (bench/preprocess.sh, both
     /// columns; docs/BENCHMARKS.md).</summary>
-    public const int DefaultSplitPixels = 600_000;
+    public const int DefaultSplitPixels = 300_000;
 
     private readonly ScalarPreprocessor _scalar;
     private readonly TensorRowWriter _rows;

@@ -163,7 +163,7 @@ public sealed class ModelConfig
     /// <summary>ORT intra-op threads (0 = ORT's default, one per core).</summary>
     public int Threads { get; set; }
     /// <summary>Threads the frame-to-tensor pass may use: 2 shares the tensor rows of large frames
-    /// (from 600,000 source pixels) with one helper thread, 1 keeps it on the pipeline thread, 0
+    /// (from 300,000 source pixels, 640x480) with one helper thread, 1 keeps it on the pipeline thread, 0
     /// (default) is 2 when <see cref="Threads"/> leaves a core free and 1 otherwise: with every
     /// core given to ONNX Runtime, whose threads spin between runs, the helper only competes with
     /// them (measured: no gain, worse p99; docs/BENCHMARKS.md).</summary>
