@@ -49,64 +49,80 @@ public static class PruneRun
         var original = model.Clone();
         var groups = ChannelGroup.Find(model.Graph);
         if (groups.Count == 0)
-            throw new ToolException($"{modelPath}: no Conv layer whose output channels can be removed (every Conv output feeds a residual Add, Concat, pooling or graph output; " +
-                "pruning such models needs whole residual streams pruned together, which this tool does not do)");
-        progress($"{groups.Count} prunable channel groups; importance and sensitivity on {samples.Count} calibration inputs");
+            throw new ToolException($"{modelPath}: no Conv layer whose output channels can be removed (every Conv output reaches a Concat, Transpose, " +
+                "graph output or another operator whose channels cannot follow)");
+        var units = groups.SelectMany((g, gi) => g.Segments.Select(s => (Group: gi, Segment: s))).ToList();
+        progress($"{groups.Count} prunable channel groups ({units.Count} segments, {groups.Sum(g => g.Channels)} channels); importance and sensitivity on {samples.Count} calibration inputs");
 
         var reference = Outputs(original, feeder, samples, modelPath);
         var importance = Importance(original, groups, feeder, samples, modelPath);
 
-        // Sensitivity scan: each group pruned alone (and refitted) at the ratio, then at half of it;
-        // the group gets the larger ratio whose output error stays within the limit, or none.
+        // Sensitivity scan: each segment (the channels born at one Conv or pad) pruned alone (and
+        // its group's consumers refitted) at the ratio, then at half of it; the segment gets the
+        // larger ratio whose output error stays within the limit, or none.
         var scan = new List<(string Layer, double Error, bool Chosen)>();
-        var chosen = new List<(int Group, double Ratio)>();
-        for (int g = 0; g < groups.Count; g++)
+        var chosen = new List<(int Group, int[] Removed)>();
+        for (int u = 0; u < units.Count; u++)
         {
+            var (g, segment) = units[u];
             double error = double.PositiveInfinity, ratio = options.Ratio;
+            int[] removed = [];
             foreach (double r in new[] { options.Ratio, options.Ratio / 2 })
             {
+                removed = Removed(importance[g], segment.Ids, r);
+                if (removed.Length == 0) break;
                 var trial = original.Clone();
-                PruneGroup(trial, original, ChannelGroup.Find(trial.Graph)[g], Keep(importance[g], r), feeder, samples, options, modelPath);
+                PruneGroup(trial, original, new ChannelMap(), ChannelGroup.Find(trial.Graph)[g], removed.ToHashSet(), feeder, samples, options, modelPath);
                 error = RelativeError(reference, Outputs(trial, feeder, samples, modelPath));
                 ratio = r;
                 if (error <= options.MaxLayerError) break;
             }
-            bool ok = error <= options.MaxLayerError;
-            scan.Add((groups[g].Name, error, ok));
-            if (ok) chosen.Add((g, ratio));
-            progress($"sensitivity {g + 1}/{groups.Count}: {groups[g].Name}: relative output error {error:0.0000} at ratio {ratio:0.###}{(ok ? "" : " (kept whole)")}");
+            bool ok = removed.Length > 0 && error <= options.MaxLayerError;
+            string name = groups[g].Segments.Count == 1 ? segment.Name : $"{segment.Name} ({segment.Ids.Length} of {groups[g].Channels} tied channels)";
+            scan.Add((name, error, ok));
+            if (ok) chosen.Add((g, removed));
+            progress($"sensitivity {u + 1}/{units.Count}: {name}: relative output error {error:0.0000} at ratio {ratio:0.###}{(ok ? "" : " (kept whole)")}");
         }
 
-        // Prune the chosen groups one by one, refitting consumers towards the original outputs
-        // (on activations of the model pruned so far, so later refits absorb earlier errors).
-        long removed = 0; int refitted = 0;
-        foreach (var (g, ratio) in chosen)
+        // Prune group by group (all its chosen segments at once), refitting consumers towards the
+        // original outputs on activations of the model pruned so far, so later refits absorb earlier errors.
+        long removedChannels = 0; int refitted = 0;
+        var map = new ChannelMap();
+        foreach (var byGroup in chosen.GroupBy(c => c.Group))
         {
-            var group = ChannelGroup.Find(model.Graph).First(x => x.Source.Output[0] == groups[g].Source.Output[0]);
-            int[] keep = Keep(importance[g], ratio);
-            refitted += PruneGroup(model, original, group, keep, feeder, samples, options, modelPath);
-            removed += group.Channels - keep.Length;
+            var group = ChannelGroup.Find(model.Graph).First(x => x.Key == groups[byGroup.Key].Key);
+            var removed = byGroup.SelectMany(c => c.Removed).ToHashSet();
+            refitted += PruneGroup(model, original, map, group, removed, feeder, samples, options, modelPath);
+            removedChannels += removed.Count;
         }
         double final = RelativeError(reference, Outputs(model, feeder, samples, modelPath));
-        progress($"pruned {chosen.Count} of {groups.Count} groups, {removed} channels, {refitted} layers refitted; relative output error on calibration {final:0.0000}");
-        model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured channel pruning, ratio up to {options.Ratio}, {chosen.Count} groups, least-squares refit" });
+        progress($"pruned {chosen.Count} of {units.Count} segments, {removedChannels} channels, {refitted} layers refitted; relative output error on calibration {final:0.0000}");
+        model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured channel pruning, ratio up to {options.Ratio}, {chosen.Count} segments, least-squares refit" });
         OnnxFile.SaveLoadable(model, outputPath);
         string outCard = Path.ChangeExtension(outputPath, ".card.json");
         if (Path.GetFullPath(outCard) != Path.GetFullPath(card)) DurableFile.Write(outCard, File.ReadAllBytes(card));
-        return new PruneSummary(groups.Count, chosen.Count, removed, refitted, scan);
+        return new PruneSummary(units.Count, chosen.Count, removedChannels, refitted, scan);
+    }
+
+    /// <summary>Per pruned tensor: which of the original model's channels each remaining channel is.</summary>
+    private sealed class ChannelMap
+    {
+        private readonly Dictionary<string, int[]> _original = new();
+        public int Original(string tensor, int channel) => _original.TryGetValue(tensor, out var m) ? m[channel] : channel;
+        public void Apply(Dictionary<string, int[]> kept)
+        {
+            foreach (var (t, keep) in kept) _original[t] = keep.Select(k => Original(t, k)).ToArray();
+        }
     }
 
     /// <returns>How many consumers were refitted.</returns>
-    private static int PruneGroup(ModelProto model, ModelProto original, ChannelGroup group, int[] keep, ImageFeeder feeder,
+    private static int PruneGroup(ModelProto model, ModelProto original, ChannelMap map, ChannelGroup group, IReadOnlySet<int> removed, ImageFeeder feeder,
         IReadOnlyList<ImageSample> samples, PruneOptions options, string origin)
     {
-        ChannelPruner.Prune(model.Graph, group, keep);
+        map.Apply(ChannelPruner.Prune(model.Graph, group, removed));
         int refitted = 0;
         foreach (var sink in group.Sinks.Where(s => IsPointwise(s) || IsBlockUpsampling(s)))
-        {
-            Refit(model, original, sink, keep.Length, feeder, samples, options, origin);
-            refitted++;
-        }
+            if (Refit(model, original, map, sink, feeder, samples, options, origin)) refitted++;
         return refitted;
     }
 
@@ -121,10 +137,11 @@ public static class PruneRun
         && GraphIndex.IntsAttribute(n, "strides").SequenceEqual(k) && GraphIndex.IntsAttribute(n, "pads").All(p => p == 0)
         && GraphIndex.IntsAttribute(n, "output_padding").All(p => p == 0) && GraphIndex.IntAttribute(n, "group", 1) == 1;
 
-    private static int[] Keep(double[] importance, double ratio)
+    /// <summary>The least important share of a segment's ids (at least one id stays).</summary>
+    private static int[] Removed(double[] importance, int[] ids, double ratio)
     {
-        int keep = Math.Max(1, (int)Math.Round(importance.Length * (1 - ratio)));
-        return importance.Select((v, i) => (v, i)).OrderByDescending(x => x.v).Take(keep).Select(x => x.i).Order().ToArray();
+        int keep = Math.Max(1, (int)Math.Round(ids.Length * (1 - ratio)));
+        return ids.OrderByDescending(i => importance[i]).Skip(keep).Order().ToArray();
     }
 
     /// <summary>Per group and channel: mean |activation| at each sink's input x the L2 norm of the sink weights reading it.</summary>
@@ -162,43 +179,62 @@ public static class PruneRun
                 var w = index.Initializers[sink.Input[1]];
                 float[] wv = TensorData.ReadFloats(w);
                 var act = meanAbs[sink.Input[0]];
-                var norms = new double[g.Channels];
+                int[] ids = g.Ids[sink.Input[0]];
+                var norms = new double[ids.Length];
                 var layout = new WeightLayout(w.Dims.ToArray(), ChannelGroup.SinkInputAxis(sink));
                 for (long i = 0; i < wv.LongLength; i++) norms[layout.ChannelOf(i)] += (double)wv[i] * wv[i];
-                for (int c = 0; c < g.Channels; c++) score[c] += act[c] * Math.Sqrt(norms[c]);
+                // A tied channel scores what it gives every layer reading it, along the whole stream.
+                for (int c = 0; c < ids.Length; c++) score[ids[c]] += act[c] * Math.Sqrt(norms[c]);
             }
             return score;
         }).ToArray();
     }
 
     /// <summary>Least squares for a 1x1 Conv or block-upsampling ConvTranspose sink: inputs from the
-    /// pruned model, targets (minus bias) from the original model's output of the same layer.</summary>
-    private static void Refit(ModelProto model, ModelProto original, NodeProto sink, int inChannels, ImageFeeder feeder,
+    /// pruned model, targets (minus bias) from the original model's output of the same layer, at the
+    /// original channels the sink's remaining outputs are.</summary>
+    /// <returns>False when the sink is not the per-pixel map this refit assumes or the data is too little.</returns>
+    private static bool Refit(ModelProto model, ModelProto original, ChannelMap map, NodeProto sink, ImageFeeder feeder,
         IReadOnlyList<ImageSample> samples, PruneOptions options, string origin)
     {
         var index = new GraphIndex(model.Graph);
         var w = index.Initializers[sink.Input[1]];
         bool transposed = sink.OpType == "ConvTranspose";
+        int inChannels = (int)w.Dims[ChannelGroup.SinkInputAxis(sink)];
         int outChannels = (int)(transposed ? w.Dims[1] : w.Dims[0]);
         int kh = transposed ? (int)w.Dims[2] : 1, kw = transposed ? (int)w.Dims[3] : 1;
         int columns = outChannels * kh * kw;
         float[] bias = sink.Input.Count > 2 && sink.Input[2].Length > 0 ? TensorData.ReadFloats(index.Initializers[sink.Input[2]]) : new float[outChannels];
         string input = sink.Input[0], output = sink.Output[0];
+        // A layer feeding a residual Add alone is fitted to the original sum minus the pruned
+        // shortcut, so that it also absorbs the error the shortcut carries from earlier pruning.
+        string? skip = null, sum = null;
+        if (kh == 1 && kw == 1 && index.Consumers(output) is [{ OpType: "Add" } add] && !index.IsGraphOutput(output)
+            && add.Input.Count == 2 && add.Input.Count(i => i == output) == 1 && !index.IsInitializer(add.Input[0] == output ? add.Input[1] : add.Input[0]))
+        {
+            skip = add.Input[0] == output ? add.Input[1] : add.Input[0];
+            sum = add.Output[0];
+        }
         var shapes = new Dictionary<string, long[]> { [Quantization.Calibrator.InputName(model)] = feeder.InputShape };
+        using var pruned = new ActivationProbe(model, skip is null ? [input] : [input, skip], shapes, origin);
+        if (skip is not null && pruned.IndexOf(skip) < 0) skip = sum = null; // not observable (optimised away): fit the layer alone
+        string targetName = sum ?? output;
+        int[] originalOut = Enumerable.Range(0, outChannels).Select(o => map.Original(targetName, o)).ToArray();
         var xs = new List<double>(); var ys = new List<double>();
         int rows = 0;
-        using var pruned = new ActivationProbe(model, [input], shapes, origin);
-        using var target = new ActivationProbe(original, [output], shapes, origin);
+        using var target = new ActivationProbe(original, [targetName], shapes, origin);
         foreach (var sample in samples)
         {
             feeder.Fill(sample, pruned.Runner.Input(0).Bytes);
             pruned.Runner.Input(0).Bytes.CopyTo(target.Runner.Input(0).Bytes);
             pruned.Runner.Run();
             target.Runner.Run();
-            var x = pruned.Floats(input); var y = target.Floats(output);
+            var x = pruned.Floats(input); var y = target.Floats(targetName);
+            var shortcut = skip is null ? default : pruned.Floats(skip);
+            if (skip is not null && shortcut.Length != outChannels * pruned.ShapeOf(skip)[2] * pruned.ShapeOf(skip)[3]) return false;
             int h = (int)pruned.ShapeOf(input)[2], wd = (int)pruned.ShapeOf(input)[3], plane = h * wd;
-            int oh = (int)target.ShapeOf(output)[2], ow = (int)target.ShapeOf(output)[3];
-            if (oh != h * kh || ow != wd * kw) return; // not the per-pixel map this refit assumes
+            int oh = (int)target.ShapeOf(targetName)[2], ow = (int)target.ShapeOf(targetName)[3];
+            if (oh != h * kh || ow != wd * kw) return false;
             int step = Math.Max(1, plane / options.PixelsPerImage);
             for (int p = 0; p < plane; p += step)
             {
@@ -207,13 +243,14 @@ public static class PruneRun
                 for (int o = 0; o < outChannels; o++)
                     for (int di = 0; di < kh; di++)
                         for (int dj = 0; dj < kw; dj++)
-                            ys.Add(y[(o * oh + i * kh + di) * ow + j * kw + dj] - bias[o]);
+                            ys.Add(y[(originalOut[o] * oh + i * kh + di) * ow + j * kw + dj] - bias[o] - (skip is null ? 0 : shortcut[o * plane + p]));
                 rows++;
             }
         }
-        if (rows < inChannels) return;
+        if (rows < inChannels) return false;
         var solved = LeastSquares.Solve(xs.ToArray(), ys.ToArray(), rows, inChannels, columns, options.Ridge);
         ChannelPruner.SetSinkWeights(model.Graph, sink, solved, inChannels, columns, transposed);
+        return true;
     }
 
     private static List<float[][]> Outputs(ModelProto model, ImageFeeder feeder, IReadOnlyList<ImageSample> samples, string origin)
@@ -230,16 +267,22 @@ public static class PruneRun
         return result;
     }
 
+    /// <summary>The worst output's relative RMS error: a detector's small score outputs count as
+    /// much as its large box outputs.</summary>
     private static double RelativeError(List<float[][]> reference, List<float[][]> candidate)
     {
-        double diff = 0, norm = 0;
-        for (int s = 0; s < reference.Count; s++)
-            for (int o = 0; o < reference[s].Length; o++)
+        double worst = 0;
+        for (int o = 0; o < (reference.Count == 0 ? 0 : reference[0].Length); o++)
+        {
+            double diff = 0, norm = 0;
+            for (int s = 0; s < reference.Count; s++)
                 for (int i = 0; i < reference[s][o].Length; i++)
                 {
                     double d = candidate[s][o][i] - reference[s][o][i];
                     diff += d * d; norm += (double)reference[s][o][i] * reference[s][o][i];
                 }
-        return norm == 0 ? 0 : Math.Sqrt(diff / norm);
+            if (norm > 0) worst = Math.Max(worst, Math.Sqrt(diff / norm));
+        }
+        return worst;
     }
 }
