@@ -56,17 +56,20 @@ public class PruneTests
         Assert.Equal(group.Channels, group.Segments.Sum(s => s.Ids.Length));
     }
 
-    [Fact]
-    public void RemovingTiedChannelsThatCrossPadsIsExactWhenTheChannelsAreZero()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RemovingTiedChannelsThatCrossPadsIsExactWhenTheChannelsAreZero(bool back)
     {
+        string path = back ? TestAssets.BlazeFaceBack : TestAssets.BlazeFaceFront;
         // Channels whose every producer writes zeros are zero in every tensor of the stream, so
         // removing them everywhere (sources, depthwise Convs, sinks, pads) must not change the
         // outputs at all: any channel removed inconsistently anywhere along the stream would.
-        var zeroed = OnnxFile.Load(TestAssets.BlazeFaceFront);
+        var zeroed = OnnxFile.Load(path);
         GraphPreparation.Prepare(zeroed);
         var group = ChannelGroup.Find(zeroed.Graph)[0];
-        // Two channels from the first Conv (they cross all 11 pads), one born at the first pad, one at the last.
-        var removed = new HashSet<int> { group.Segments[0].Ids[0], group.Segments[0].Ids[5], group.Segments[1].Ids[0], group.Segments[11].Ids[7] };
+        // Two channels from the first Conv (they cross every pad), and one born at each pad.
+        var removed = group.Segments.Select(s => s.Ids[^1]).Append(group.Segments[0].Ids[5]).ToHashSet();
         var index = new GraphIndex(zeroed.Graph);
         foreach (var node in group.Sources.Concat(group.Depthwise))
         {
@@ -87,12 +90,14 @@ public class PruneTests
 
         var prunedIndex = new GraphIndex(pruned.Graph);
         var firstPad = prunedIndex.Producer(group.Pads.OrderBy(p => zeroed.Graph.Node.IndexOf(p)).First().Output[0])!;
-        Assert.Equal(3, ChannelGroup.PaddedChannels(firstPad, prunedIndex)); // 4 zeros, one removed
-        Assert.Equal(92, group.Sinks.Max(s => kept[s.Input[0]].Length)); // the heads reading the last stage: 96 - 4
-        Assert.Equal(85, kept[group.Sinks[^1].Input[0]].Length); // the heads reading the 88-channel stage lack the last pad's channel
+        long padded = ChannelGroup.PaddedChannels(firstPad, new GraphIndex(zeroed.Graph))!.Value;
+        Assert.Equal(padded - 1, ChannelGroup.PaddedChannels(firstPad, prunedIndex)); // one of its zeros removed
+        int widest = group.Ids.Values.Max(v => v.Length);
+        Assert.Equal(widest - removed.Count, group.Sinks.Max(s => kept[s.Input[0]].Length));
+        if (!back) Assert.Equal(88 - 12, kept[group.Sinks[^1].Input[0]].Length); // the heads reading the 88-channel stage lack the last pad's channel
 
-        var before = Run(zeroed);
-        var after = Run(pruned);
+        var before = Run(zeroed, path);
+        var after = Run(pruned, path);
         for (int s = 0; s < before.Count; s++)
             for (int o = 0; o < before[s].Length; o++)
             {
@@ -127,6 +132,28 @@ public class PruneTests
     }
 
     [Fact]
+    public void AlignedPruningKeepsChannelCountsInBlocks()
+    {
+        string output = Path.Combine(TestAssets.TempDir("prune"), "front.aligned.onnx");
+        var summary = PruneRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), output,
+            new PruneOptions { Ratio = 0.3, MaxLayerError = 1, Align = 8 }, _ => { });
+        // Only the first Conv's 24 channels can lose a block of 8; the pads' 4, 6 and 8 stay whole.
+        Assert.Equal(1, summary.Pruned);
+        Assert.Equal(8, summary.ChannelsRemoved);
+        var before = ModelInspector.Inspect(TestAssets.BlazeFaceFront, [1, 128, 128, 3]);
+        var after = ModelInspector.Inspect(output, [1, 128, 128, 3]);
+        Assert.Equal("[16,3,5,5]", after.Layers[0].WeightShape);
+        // Those 8 channels run through the whole stream: every depthwise Conv has 8 fewer.
+        static int Channels(LayerReport l) => int.Parse(l.WeightShape.TrimStart('[').Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var depthwise = before.Layers.Select((l, i) => (l, i)).Where(x => x.l.WeightShape.EndsWith(",1,3,3]", StringComparison.Ordinal)).ToList();
+        Assert.Equal(16, depthwise.Count);
+        Assert.All(depthwise, x => Assert.Equal(Channels(x.l) - 8, Channels(after.Layers[x.i])));
+        var e = Assert.Throws<ToolException>(() => PruneRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), output,
+            new PruneOptions { Ratio = 0.3, Align = 0 }, _ => { }));
+        Assert.StartsWith("--align 0:", e.Message);
+    }
+
+    [Fact]
     public void BadInputsAreRefusedWithTheReason()
     {
         string output = Path.Combine(TestAssets.TempDir("prune"), "refused.onnx");
@@ -141,9 +168,9 @@ public class PruneTests
         Assert.False(File.Exists(output));
     }
 
-    private static List<float[][]> Run(EdgeCam.ModelTool.Onnx.Proto.ModelProto model)
+    private static List<float[][]> Run(EdgeCam.ModelTool.Onnx.Proto.ModelProto model, string path)
     {
-        string card = ImageFeeder.CardFor(TestAssets.BlazeFaceFront, null);
+        string card = ImageFeeder.CardFor(path, null);
         using var feeder = new ImageFeeder(card);
         using var session = OrtSession.FromBytes(model.ToByteArray(), "test", new SessionOptions { IntraOpThreads = 1 });
         using var runner = new ModelRunner(session, new Dictionary<string, long[]> { [session.Inputs[0].Name] = feeder.InputShape });
