@@ -33,6 +33,10 @@ public sealed class ChannelGroup
 
     public sealed record Segment(string Name, int[] Ids);
 
+    /// <summary>True when channels are tied across more than one Conv's outputs or through a pad:
+    /// a residual stream, where one removed channel leaves every block it runs through.</summary>
+    public bool IsStream => Sources.Count > 1 || Pads.Count > 0;
+
     public string Name => Segments.Count == 1 ? Segments[0].Name : $"{Segments[0].Name} (+{Segments.Count - 1} tied stages)";
 
     /// <summary>The weight axis of a sink that indexes its input channels.</summary>

@@ -83,6 +83,15 @@ public static class ChannelPruner
         return name;
     }
 
+    public static void SetBias(GraphProto graph, NodeProto conv, float[] bias)
+    {
+        var index = new GraphIndex(graph);
+        string name = Graph.GraphPreparation.Unique(index, (conv.Input.Count > 2 && conv.Input[2].Length > 0 ? conv.Input[2] : conv.Output[0] + "_bias") + "_refit");
+        graph.Initializer.Add(TensorData.Floats(name, bias, bias.Length));
+        if (conv.Input.Count > 2) conv.Input[2] = name; else conv.Input.Add(name);
+        Graph.GraphPreparation.RemoveUnusedInitializers(graph);
+    }
+
     /// <summary>Sets a sink's weights from a solved [Cin, columns] matrix: a 1x1 Conv's [Cout, Cin, 1, 1]
     /// (transposed), or a ConvTranspose's [Cin, Cout, kh, kw] (row by row as solved).</summary>
     public static void SetSinkWeights(GraphProto graph, NodeProto sink, double[] solved, int inChannels, int columns, bool transposed)

@@ -13,8 +13,9 @@ public sealed record PruneOptions
 {
     /// <summary>Share of output channels removed from each layer that is pruned.</summary>
     public required double Ratio { get; init; }
-    /// <summary>A layer is pruned only if pruning it alone (before refitting) moves the model's
-    /// outputs by at most this relative RMS error on the calibration images.</summary>
+    /// <summary>A segment is pruned only if pruning it alone (and refitting) moves the model's worst
+    /// output by at most this relative RMS error on the calibration images; the pruned segments
+    /// together must stay within it too.</summary>
     public double MaxLayerError { get; init; } = 0.10;
     public int CropRows { get; init; }
     public bool TextLines { get; init; }
@@ -24,6 +25,10 @@ public sealed record PruneOptions
     /// stay whole): integer convolution kernels run channels in blocks, and odd counts can make a
     /// pruned int8 model slower than the unpruned one.</summary>
     public int Align { get; init; } = 1;
+    /// <summary>Also prune groups whose channels run through residual Adds or channel pads (one
+    /// channel removed from every block of a stream). Opt-in: on BlazeFace, removing stream
+    /// channels without retraining costs far more precision than the output error shows.</summary>
+    public bool ResidualStreams { get; init; }
 }
 
 public sealed record PruneSummary(int Groups, int Pruned, long ChannelsRemoved, int Refitted, IReadOnlyList<(string Layer, double Error, bool Chosen)> Scan);
@@ -52,10 +57,12 @@ public static class PruneRun
             throw new ToolException($"{modelPath}: already quantised; prune the float model, then quantise");
         GraphPreparation.Prepare(model);
         var original = model.Clone();
-        var groups = ChannelGroup.Find(model.Graph);
+        var all = ChannelGroup.Find(model.Graph);
+        var groups = all.Where(g => options.ResidualStreams || !g.IsStream).ToList();
         if (groups.Count == 0)
-            throw new ToolException($"{modelPath}: no Conv layer whose output channels can be removed (every Conv output reaches a Concat, Transpose, " +
-                "graph output or another operator whose channels cannot follow)");
+            throw new ToolException(all.Count > 0
+                ? $"{modelPath}: every Conv output it could prune runs through a residual stream ({all.Count(g => g.IsStream)} tied groups, {all.Where(g => g.IsStream).Sum(g => g.Channels)} channels); --residual-streams prunes those"
+                : $"{modelPath}: no Conv layer whose output channels can be removed (every Conv output reaches a Concat, Transpose, graph output or another operator whose channels cannot follow)");
         var units = groups.SelectMany((g, gi) => g.Segments.Select(s => (Group: gi, Segment: s))).ToList();
         progress($"{groups.Count} prunable channel groups ({units.Count} segments, {groups.Sum(g => g.Channels)} channels); importance and sensitivity on {samples.Count} calibration inputs");
 
@@ -66,7 +73,7 @@ public static class PruneRun
         // its group's consumers refitted) at the ratio, then at half of it; the segment gets the
         // larger ratio whose output error stays within the limit, or none.
         var scan = new List<(string Layer, double Error, bool Chosen)>();
-        var chosen = new List<(int Group, int[] Removed)>();
+        var chosen = new List<(int Unit, int Group, int[] Removed)>();
         for (int u = 0; u < units.Count; u++)
         {
             var (g, segment) = units[u];
@@ -77,7 +84,7 @@ public static class PruneRun
                 removed = Removed(importance[g], segment.Ids, r, options.Align);
                 if (removed.Length == 0) break;
                 var trial = original.Clone();
-                PruneGroup(trial, original, new ChannelMap(), ChannelGroup.Find(trial.Graph)[g], removed.ToHashSet(), feeder, samples, options, modelPath);
+                PruneGroup(trial, original, new ChannelMap(), ChannelGroup.Find(trial.Graph).First(x => x.Key == groups[g].Key), removed.ToHashSet(), feeder, samples, options, modelPath);
                 error = RelativeError(reference, Outputs(trial, feeder, samples, modelPath));
                 ratio = r;
                 if (error <= options.MaxLayerError) break;
@@ -85,22 +92,35 @@ public static class PruneRun
             bool ok = removed.Length > 0 && error <= options.MaxLayerError;
             string name = groups[g].Segments.Count == 1 ? segment.Name : $"{segment.Name} ({segment.Ids.Length} of {groups[g].Channels} tied channels)";
             scan.Add((name, error, ok));
-            if (ok) chosen.Add((g, removed));
+            if (ok) chosen.Add((u, g, removed));
             progress($"sensitivity {u + 1}/{units.Count}: {name}: relative output error {error:0.0000} at ratio {ratio:0.###}{(ok ? "" : " (kept whole)")}");
         }
 
         // Prune group by group (all its chosen segments at once), refitting consumers towards the
-        // original outputs on activations of the model pruned so far, so later refits absorb earlier errors.
-        long removedChannels = 0; int refitted = 0;
-        var map = new ChannelMap();
-        foreach (var byGroup in chosen.GroupBy(c => c.Group))
+        // original outputs on activations of the model pruned so far, so later refits absorb earlier
+        // errors. Errors that each pass the scan can add up: while the whole stays over the limit,
+        // the segment that moved the outputs most in the scan is kept whole and the pruning redone.
+        chosen = chosen.OrderBy(c => scan[c.Unit].Error).ToList();
+        long removedChannels; int refitted; double final;
+        while (true)
         {
-            var group = ChannelGroup.Find(model.Graph).First(x => x.Key == groups[byGroup.Key].Key);
-            var removed = byGroup.SelectMany(c => c.Removed).ToHashSet();
-            refitted += PruneGroup(model, original, map, group, removed, feeder, samples, options, modelPath);
-            removedChannels += removed.Count;
+            model = original.Clone();
+            removedChannels = 0; refitted = 0;
+            var map = new ChannelMap();
+            foreach (var byGroup in chosen.GroupBy(c => c.Group))
+            {
+                var group = ChannelGroup.Find(model.Graph).First(x => x.Key == groups[byGroup.Key].Key);
+                var removed = byGroup.SelectMany(c => c.Removed).ToHashSet();
+                refitted += PruneGroup(model, original, map, group, removed, feeder, samples, options, modelPath);
+                removedChannels += removed.Count;
+            }
+            final = RelativeError(reference, Outputs(model, feeder, samples, modelPath));
+            if (final <= options.MaxLayerError || chosen.Count <= 1) break;
+            var worst = chosen[^1];
+            scan[worst.Unit] = scan[worst.Unit] with { Chosen = false };
+            chosen.RemoveAt(chosen.Count - 1);
+            progress($"relative output error {final:0.0000} with {chosen.Count + 1} segments pruned is over the limit; keeping {scan[worst.Unit].Layer} whole");
         }
-        double final = RelativeError(reference, Outputs(model, feeder, samples, modelPath));
         progress($"pruned {chosen.Count} of {units.Count} segments, {removedChannels} channels, {refitted} layers refitted; relative output error on calibration {final:0.0000}");
         model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured channel pruning, ratio up to {options.Ratio}, {chosen.Count} segments, least-squares refit" });
         OnnxFile.SaveLoadable(model, outputPath);
@@ -212,6 +232,8 @@ public static class PruneRun
         int columns = outChannels * kh * kw;
         float[] bias = sink.Input.Count > 2 && sink.Input[2].Length > 0 ? TensorData.ReadFloats(index.Initializers[sink.Input[2]]) : new float[outChannels];
         string input = sink.Input[0], output = sink.Output[0];
+        // A 1x1 Conv refits its bias too: removed channels also took their mean away.
+        bool intercept = !transposed;
         // A layer feeding a residual Add alone is fitted to the original sum minus the pruned
         // shortcut, so that it also absorbs the error the shortcut carries from earlier pruning.
         string? skip = null, sum = null;
@@ -246,6 +268,7 @@ public static class PruneRun
             {
                 int i = p / wd, j = p % wd;
                 for (int c = 0; c < inChannels; c++) xs.Add(x[c * plane + p]);
+                if (intercept) xs.Add(1);
                 for (int o = 0; o < outChannels; o++)
                     for (int di = 0; di < kh; di++)
                         for (int dj = 0; dj < kw; dj++)
@@ -253,9 +276,12 @@ public static class PruneRun
                 rows++;
             }
         }
-        if (rows < inChannels) return false;
-        var solved = LeastSquares.Solve(xs.ToArray(), ys.ToArray(), rows, inChannels, columns, options.Ridge);
+        int unknowns = inChannels + (intercept ? 1 : 0);
+        if (rows < unknowns) return false;
+        var solved = LeastSquares.Solve(xs.ToArray(), ys.ToArray(), rows, unknowns, columns, options.Ridge);
         ChannelPruner.SetSinkWeights(model.Graph, sink, solved, inChannels, columns, transposed);
+        if (intercept)
+            ChannelPruner.SetBias(model.Graph, sink, Enumerable.Range(0, outChannels).Select(o => bias[o] + (float)solved[inChannels * columns + o]).ToArray());
         return true;
     }
 

@@ -113,7 +113,7 @@ public class PruneTests
         string output = Path.Combine(TestAssets.TempDir("prune"), "front.pruned.onnx");
         var lines = new List<string>();
         var summary = PruneRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), output,
-            new PruneOptions { Ratio = 0.1, MaxLayerError = 0.05 }, lines.Add);
+            new PruneOptions { Ratio = 0.1, MaxLayerError = 0.05, ResidualStreams = true }, lines.Add);
         Assert.Equal(12, summary.Groups); // segments of the one tied stream
         Assert.True(summary.Pruned > 0 && summary.ChannelsRemoved > 0, $"{summary.Pruned} segments, {summary.ChannelsRemoved} channels");
         Assert.All(summary.Scan.Where(s => s.Chosen), s => Assert.True(s.Error <= 0.05, $"{s.Layer}: {s.Error}"));
@@ -136,7 +136,7 @@ public class PruneTests
     {
         string output = Path.Combine(TestAssets.TempDir("prune"), "front.aligned.onnx");
         var summary = PruneRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), output,
-            new PruneOptions { Ratio = 0.3, MaxLayerError = 1, Align = 8 }, _ => { });
+            new PruneOptions { Ratio = 0.3, MaxLayerError = 1, Align = 8, ResidualStreams = true }, _ => { });
         // Only the first Conv's 24 channels can lose a block of 8; the pads' 4, 6 and 8 stay whole.
         Assert.Equal(1, summary.Pruned);
         Assert.Equal(8, summary.ChannelsRemoved);
@@ -160,6 +160,10 @@ public class PruneTests
         var ratio = Assert.Throws<ToolException>(() => PruneRun.Run(TestAssets.OcrClassifier, null, QuantizeTests.Calibration(), output,
             new PruneOptions { Ratio = 1.5 }, _ => { }));
         Assert.StartsWith("--ratio 1.5:", ratio.Message);
+        // BlazeFace front is one residual stream: pruned only when asked to.
+        var stream = Assert.Throws<ToolException>(() => PruneRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), output,
+            new PruneOptions { Ratio = 0.3 }, _ => { }));
+        Assert.Contains("runs through a residual stream (1 tied groups, 96 channels); --residual-streams prunes those", stream.Message);
         string quantised = Path.Combine(TestAssets.TempDir("prune"), "front.int8.onnx");
         QuantizeRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), quantised, new QuantizeOptions { UnsignedActivations = true }, 0, _ => { });
         var q = Assert.Throws<ToolException>(() => PruneRun.Run(quantised, null, QuantizeTests.Calibration(), output,
