@@ -37,10 +37,12 @@ public sealed record PruneSummary(int Groups, int Pruned, long ChannelsRemoved, 
 /// Training-free structured pruning (the channel-pruning approach of He et al. 2017 / ThiNet):
 /// BatchNorm folded first; each prunable channel group's channels ranked by their measured
 /// contribution to the next layers on the calibration images (mean |activation| x the weight
-/// norm reading it); a sensitivity scan prunes every group alone and keeps only the groups whose
-/// outputs barely move; then, group by group, the least useful channels are removed and each 1x1
-/// consumer is refitted by least squares so that, on the calibration activations of the pruned
-/// model, it reproduces the original model's output.
+/// norm reading it, summed along a residual stream); a sensitivity scan prunes every segment (the
+/// channels born at one Conv or pad) alone and keeps only those whose outputs barely move; then,
+/// group by group, the least useful channels are removed and each 1x1 consumer is refitted by
+/// least squares so that, on the calibration activations of the pruned model, it reproduces the
+/// original model's output (for a block feeding a residual Add: the original sum minus the
+/// pruned shortcut).
 /// </summary>
 public static class PruneRun
 {
@@ -107,7 +109,7 @@ public static class PruneRun
             model = original.Clone();
             removedChannels = 0; refitted = 0;
             var map = new ChannelMap();
-            foreach (var byGroup in chosen.GroupBy(c => c.Group))
+            foreach (var byGroup in chosen.GroupBy(c => c.Group).OrderBy(x => x.Key)) // in graph order
             {
                 var group = ChannelGroup.Find(model.Graph).First(x => x.Key == groups[byGroup.Key].Key);
                 var removed = byGroup.SelectMany(c => c.Removed).ToHashSet();
