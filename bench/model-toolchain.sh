@@ -11,6 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 RUNS="${1:-20}"
 PRUNE_RATIO="${PRUNE_RATIO:-0.5}"
+PRUNE_OPTS="${PRUNE_OPTS:-}"   # e.g. "--residual-streams --align 8" (see docs/BENCHMARKS.md)
 M="$EDGECAM_CACHE/models"; F="$EDGECAM_CACHE/data"
 export EDGECAM_ORT_LIBRARY="${EDGECAM_ORT_LIBRARY:-$EDGECAM_CACHE/ort/$(dotnet_rid)/libonnxruntime.so.1}"
 OUT="$REPO/bench/results"; mkdir -p "$OUT"
@@ -53,15 +54,16 @@ for entry in "${MODELS[@]}"; do
   done
 done
 
-# Pruning, then int8 (uint8 activations) on the pruned model. BlazeFace has no prunable channel
-# group (every block is residual), which prune reports and the table shows.
+# Pruning, then int8 (uint8 activations) on the pruned model. Every channel of BlazeFace front runs
+# through its residual stream, which prune leaves alone unless PRUNE_OPTS has --residual-streams
+# (prune reports it and the table shows it).
 for entry in "${MODELS[@]}"; do
   IFS='|' read -r name model sets qopts eopts <<<"$entry"
   read -r cdir edir <<<"$sets"
   p="$WORK/models/$name.pruned.onnx"
   log "$name: prune (ratio $PRUNE_RATIO)"
   # shellcheck disable=SC2086
-  if ! "$TOOL" prune "$model" --calibration "$WORK/$cdir" --ratio "$PRUNE_RATIO" --output "$p" ${qopts%%--method*} 2>"$WORK/prune-$name.log" >&2; then
+  if ! "$TOOL" prune "$model" --calibration "$WORK/$cdir" --ratio "$PRUNE_RATIO" $PRUNE_OPTS --output "$p" ${qopts%%--method*} 2>"$WORK/prune-$name.log" >&2; then
     tail -1 "$WORK/prune-$name.log" >&2; echo "$(tail -1 "$WORK/prune-$name.log")" > "$WORK/json/$name.pruned.refused"; continue
   fi
   # shellcheck disable=SC2086

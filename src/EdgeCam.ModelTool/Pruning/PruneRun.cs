@@ -13,13 +13,22 @@ public sealed record PruneOptions
 {
     /// <summary>Share of output channels removed from each layer that is pruned.</summary>
     public required double Ratio { get; init; }
-    /// <summary>A layer is pruned only if pruning it alone (before refitting) moves the model's
-    /// outputs by at most this relative RMS error on the calibration images.</summary>
+    /// <summary>A segment is pruned only if pruning it alone (and refitting) moves the model's worst
+    /// output by at most this relative RMS error on the calibration images; the pruned segments
+    /// together must stay within it too.</summary>
     public double MaxLayerError { get; init; } = 0.10;
     public int CropRows { get; init; }
     public bool TextLines { get; init; }
     public int PixelsPerImage { get; init; } = 2048;
     public double Ridge { get; init; } = 1e-4;
+    /// <summary>Channels kept per segment rounded to a multiple of this (segments smaller than it
+    /// stay whole): integer convolution kernels run channels in blocks, and odd counts can make a
+    /// pruned int8 model slower than the unpruned one.</summary>
+    public int Align { get; init; } = 1;
+    /// <summary>Also prune groups whose channels run through residual Adds or channel pads (one
+    /// channel removed from every block of a stream). Opt-in: on BlazeFace, removing stream
+    /// channels without retraining costs far more precision than the output error shows.</summary>
+    public bool ResidualStreams { get; init; }
 }
 
 public sealed record PruneSummary(int Groups, int Pruned, long ChannelsRemoved, int Refitted, IReadOnlyList<(string Layer, double Error, bool Chosen)> Scan);
@@ -28,16 +37,19 @@ public sealed record PruneSummary(int Groups, int Pruned, long ChannelsRemoved, 
 /// Training-free structured pruning (the channel-pruning approach of He et al. 2017 / ThiNet):
 /// BatchNorm folded first; each prunable channel group's channels ranked by their measured
 /// contribution to the next layers on the calibration images (mean |activation| x the weight
-/// norm reading it); a sensitivity scan prunes every group alone and keeps only the groups whose
-/// outputs barely move; then, group by group, the least useful channels are removed and each 1x1
-/// consumer is refitted by least squares so that, on the calibration activations of the pruned
-/// model, it reproduces the original model's output.
+/// norm reading it, summed along a residual stream); a sensitivity scan prunes every segment (the
+/// channels born at one Conv or pad) alone and keeps only those whose outputs barely move; then,
+/// group by group, the least useful channels are removed and each 1x1 consumer is refitted by
+/// least squares so that, on the calibration activations of the pruned model, it reproduces the
+/// original model's output (for a block feeding a residual Add: the original sum minus the
+/// pruned shortcut).
 /// </summary>
 public static class PruneRun
 {
     public static PruneSummary Run(string modelPath, string? cardPath, string calibrationDir, string outputPath, PruneOptions options, Action<string> progress)
     {
         if (!(options.Ratio > 0 && options.Ratio < 1)) throw new ToolException($"--ratio {options.Ratio}: expected a number between 0 and 1 (the share of channels to remove)");
+        if (options.Align is < 1 or > 64) throw new ToolException($"--align {options.Align}: expected a channel count between 1 and 64");
         var model = OnnxFile.Load(modelPath);
         var files = ImageFeeder.ImagesIn(calibrationDir, "--calibration");
         string card = ImageFeeder.CardFor(modelPath, cardPath);
@@ -47,66 +59,97 @@ public static class PruneRun
             throw new ToolException($"{modelPath}: already quantised; prune the float model, then quantise");
         GraphPreparation.Prepare(model);
         var original = model.Clone();
-        var groups = ChannelGroup.Find(model.Graph);
+        var all = ChannelGroup.Find(model.Graph);
+        var groups = all.Where(g => options.ResidualStreams || !g.IsStream).ToList();
         if (groups.Count == 0)
-            throw new ToolException($"{modelPath}: no Conv layer whose output channels can be removed (every Conv output feeds a residual Add, Concat, pooling or graph output; " +
-                "pruning such models needs whole residual streams pruned together, which this tool does not do)");
-        progress($"{groups.Count} prunable channel groups; importance and sensitivity on {samples.Count} calibration inputs");
+            throw new ToolException(all.Count > 0
+                ? $"{modelPath}: every Conv output it could prune runs through a residual stream ({all.Count(g => g.IsStream)} tied groups, {all.Where(g => g.IsStream).Sum(g => g.Channels)} channels); --residual-streams prunes those"
+                : $"{modelPath}: no Conv layer whose output channels can be removed (every Conv output reaches a Concat, Transpose, graph output or another operator whose channels cannot follow)");
+        var units = groups.SelectMany((g, gi) => g.Segments.Select(s => (Group: gi, Segment: s))).ToList();
+        progress($"{groups.Count} prunable channel groups ({units.Count} segments, {groups.Sum(g => g.Channels)} channels); importance and sensitivity on {samples.Count} calibration inputs");
 
         var reference = Outputs(original, feeder, samples, modelPath);
         var importance = Importance(original, groups, feeder, samples, modelPath);
 
-        // Sensitivity scan: each group pruned alone (and refitted) at the ratio, then at half of it;
-        // the group gets the larger ratio whose output error stays within the limit, or none.
+        // Sensitivity scan: each segment (the channels born at one Conv or pad) pruned alone (and
+        // its group's consumers refitted) at the ratio, then at half of it; the segment gets the
+        // larger ratio whose output error stays within the limit, or none.
         var scan = new List<(string Layer, double Error, bool Chosen)>();
-        var chosen = new List<(int Group, double Ratio)>();
-        for (int g = 0; g < groups.Count; g++)
+        var chosen = new List<(int Unit, int Group, int[] Removed)>();
+        for (int u = 0; u < units.Count; u++)
         {
+            var (g, segment) = units[u];
             double error = double.PositiveInfinity, ratio = options.Ratio;
+            int[] removed = [];
             foreach (double r in new[] { options.Ratio, options.Ratio / 2 })
             {
+                removed = Removed(importance[g], segment.Ids, r, options.Align);
+                if (removed.Length == 0) break;
                 var trial = original.Clone();
-                PruneGroup(trial, original, ChannelGroup.Find(trial.Graph)[g], Keep(importance[g], r), feeder, samples, options, modelPath);
+                PruneGroup(trial, original, new ChannelMap(), ChannelGroup.Find(trial.Graph).First(x => x.Key == groups[g].Key), removed.ToHashSet(), feeder, samples, options, modelPath);
                 error = RelativeError(reference, Outputs(trial, feeder, samples, modelPath));
                 ratio = r;
                 if (error <= options.MaxLayerError) break;
             }
-            bool ok = error <= options.MaxLayerError;
-            scan.Add((groups[g].Name, error, ok));
-            if (ok) chosen.Add((g, ratio));
-            progress($"sensitivity {g + 1}/{groups.Count}: {groups[g].Name}: relative output error {error:0.0000} at ratio {ratio:0.###}{(ok ? "" : " (kept whole)")}");
+            bool ok = removed.Length > 0 && error <= options.MaxLayerError;
+            string name = groups[g].Segments.Count == 1 ? segment.Name : $"{segment.Name} ({segment.Ids.Length} of {groups[g].Channels} tied channels)";
+            scan.Add((name, error, ok));
+            if (ok) chosen.Add((u, g, removed));
+            progress($"sensitivity {u + 1}/{units.Count}: {name}: relative output error {error:0.0000} at ratio {ratio:0.###}{(ok ? "" : " (kept whole)")}");
         }
 
-        // Prune the chosen groups one by one, refitting consumers towards the original outputs
-        // (on activations of the model pruned so far, so later refits absorb earlier errors).
-        long removed = 0; int refitted = 0;
-        foreach (var (g, ratio) in chosen)
+        // Prune group by group (all its chosen segments at once), refitting consumers towards the
+        // original outputs on activations of the model pruned so far, so later refits absorb earlier
+        // errors. Errors that each pass the scan can add up: while the whole stays over the limit,
+        // the segment that moved the outputs most in the scan is kept whole and the pruning redone.
+        chosen = chosen.OrderBy(c => scan[c.Unit].Error).ToList();
+        long removedChannels; int refitted; double final;
+        while (true)
         {
-            var group = ChannelGroup.Find(model.Graph).First(x => x.Source.Output[0] == groups[g].Source.Output[0]);
-            int[] keep = Keep(importance[g], ratio);
-            refitted += PruneGroup(model, original, group, keep, feeder, samples, options, modelPath);
-            removed += group.Channels - keep.Length;
+            model = original.Clone();
+            removedChannels = 0; refitted = 0;
+            var map = new ChannelMap();
+            foreach (var byGroup in chosen.GroupBy(c => c.Group).OrderBy(x => x.Key)) // in graph order
+            {
+                var group = ChannelGroup.Find(model.Graph).First(x => x.Key == groups[byGroup.Key].Key);
+                var removed = byGroup.SelectMany(c => c.Removed).ToHashSet();
+                refitted += PruneGroup(model, original, map, group, removed, feeder, samples, options, modelPath);
+                removedChannels += removed.Count;
+            }
+            final = RelativeError(reference, Outputs(model, feeder, samples, modelPath));
+            if (final <= options.MaxLayerError || chosen.Count <= 1) break;
+            var worst = chosen[^1];
+            scan[worst.Unit] = scan[worst.Unit] with { Chosen = false };
+            chosen.RemoveAt(chosen.Count - 1);
+            progress($"relative output error {final:0.0000} with {chosen.Count + 1} segments pruned is over the limit; keeping {scan[worst.Unit].Layer} whole");
         }
-        double final = RelativeError(reference, Outputs(model, feeder, samples, modelPath));
-        progress($"pruned {chosen.Count} of {groups.Count} groups, {removed} channels, {refitted} layers refitted; relative output error on calibration {final:0.0000}");
-        model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured channel pruning, ratio up to {options.Ratio}, {chosen.Count} groups, least-squares refit" });
+        progress($"pruned {chosen.Count} of {units.Count} segments, {removedChannels} channels, {refitted} layers refitted; relative output error on calibration {final:0.0000}");
+        model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured channel pruning, ratio up to {options.Ratio}, {chosen.Count} segments, least-squares refit" });
         OnnxFile.SaveLoadable(model, outputPath);
         string outCard = Path.ChangeExtension(outputPath, ".card.json");
         if (Path.GetFullPath(outCard) != Path.GetFullPath(card)) DurableFile.Write(outCard, File.ReadAllBytes(card));
-        return new PruneSummary(groups.Count, chosen.Count, removed, refitted, scan);
+        return new PruneSummary(units.Count, chosen.Count, removedChannels, refitted, scan);
+    }
+
+    /// <summary>Per pruned tensor: which of the original model's channels each remaining channel is.</summary>
+    private sealed class ChannelMap
+    {
+        private readonly Dictionary<string, int[]> _original = new();
+        public int Original(string tensor, int channel) => _original.TryGetValue(tensor, out var m) ? m[channel] : channel;
+        public void Apply(Dictionary<string, int[]> kept)
+        {
+            foreach (var (t, keep) in kept) _original[t] = keep.Select(k => Original(t, k)).ToArray();
+        }
     }
 
     /// <returns>How many consumers were refitted.</returns>
-    private static int PruneGroup(ModelProto model, ModelProto original, ChannelGroup group, int[] keep, ImageFeeder feeder,
+    private static int PruneGroup(ModelProto model, ModelProto original, ChannelMap map, ChannelGroup group, IReadOnlySet<int> removed, ImageFeeder feeder,
         IReadOnlyList<ImageSample> samples, PruneOptions options, string origin)
     {
-        ChannelPruner.Prune(model.Graph, group, keep);
+        map.Apply(ChannelPruner.Prune(model.Graph, group, removed));
         int refitted = 0;
         foreach (var sink in group.Sinks.Where(s => IsPointwise(s) || IsBlockUpsampling(s)))
-        {
-            Refit(model, original, sink, keep.Length, feeder, samples, options, origin);
-            refitted++;
-        }
+            if (Refit(model, original, map, sink, feeder, samples, options, origin)) refitted++;
         return refitted;
     }
 
@@ -121,10 +164,12 @@ public static class PruneRun
         && GraphIndex.IntsAttribute(n, "strides").SequenceEqual(k) && GraphIndex.IntsAttribute(n, "pads").All(p => p == 0)
         && GraphIndex.IntsAttribute(n, "output_padding").All(p => p == 0) && GraphIndex.IntAttribute(n, "group", 1) == 1;
 
-    private static int[] Keep(double[] importance, double ratio)
+    /// <summary>The least important share of a segment's ids (at least one id stays).</summary>
+    private static int[] Removed(double[] importance, int[] ids, double ratio, int align)
     {
-        int keep = Math.Max(1, (int)Math.Round(importance.Length * (1 - ratio)));
-        return importance.Select((v, i) => (v, i)).OrderByDescending(x => x.v).Take(keep).Select(x => x.i).Order().ToArray();
+        int keep = Math.Max(1, (int)Math.Round(ids.Length * (1 - ratio)));
+        if (align > 1) keep = ids.Length < align ? ids.Length : Math.Max(align, (int)Math.Round(keep / (double)align) * align);
+        return ids.OrderByDescending(i => importance[i]).Skip(keep).Order().ToArray();
     }
 
     /// <summary>Per group and channel: mean |activation| at each sink's input x the L2 norm of the sink weights reading it.</summary>
@@ -162,58 +207,84 @@ public static class PruneRun
                 var w = index.Initializers[sink.Input[1]];
                 float[] wv = TensorData.ReadFloats(w);
                 var act = meanAbs[sink.Input[0]];
-                var norms = new double[g.Channels];
+                int[] ids = g.Ids[sink.Input[0]];
+                var norms = new double[ids.Length];
                 var layout = new WeightLayout(w.Dims.ToArray(), ChannelGroup.SinkInputAxis(sink));
                 for (long i = 0; i < wv.LongLength; i++) norms[layout.ChannelOf(i)] += (double)wv[i] * wv[i];
-                for (int c = 0; c < g.Channels; c++) score[c] += act[c] * Math.Sqrt(norms[c]);
+                // A tied channel scores what it gives every layer reading it, along the whole stream.
+                for (int c = 0; c < ids.Length; c++) score[ids[c]] += act[c] * Math.Sqrt(norms[c]);
             }
             return score;
         }).ToArray();
     }
 
     /// <summary>Least squares for a 1x1 Conv or block-upsampling ConvTranspose sink: inputs from the
-    /// pruned model, targets (minus bias) from the original model's output of the same layer.</summary>
-    private static void Refit(ModelProto model, ModelProto original, NodeProto sink, int inChannels, ImageFeeder feeder,
+    /// pruned model, targets (minus bias) from the original model's output of the same layer, at the
+    /// original channels the sink's remaining outputs are.</summary>
+    /// <returns>False when the sink is not the per-pixel map this refit assumes or the data is too little.</returns>
+    private static bool Refit(ModelProto model, ModelProto original, ChannelMap map, NodeProto sink, ImageFeeder feeder,
         IReadOnlyList<ImageSample> samples, PruneOptions options, string origin)
     {
         var index = new GraphIndex(model.Graph);
         var w = index.Initializers[sink.Input[1]];
         bool transposed = sink.OpType == "ConvTranspose";
+        int inChannels = (int)w.Dims[ChannelGroup.SinkInputAxis(sink)];
         int outChannels = (int)(transposed ? w.Dims[1] : w.Dims[0]);
         int kh = transposed ? (int)w.Dims[2] : 1, kw = transposed ? (int)w.Dims[3] : 1;
         int columns = outChannels * kh * kw;
         float[] bias = sink.Input.Count > 2 && sink.Input[2].Length > 0 ? TensorData.ReadFloats(index.Initializers[sink.Input[2]]) : new float[outChannels];
         string input = sink.Input[0], output = sink.Output[0];
+        // A 1x1 Conv refits its bias too: removed channels also took their mean away.
+        bool intercept = !transposed;
+        // A layer feeding a residual Add alone is fitted to the original sum minus the pruned
+        // shortcut, so that it also absorbs the error the shortcut carries from earlier pruning.
+        string? skip = null, sum = null;
+        if (kh == 1 && kw == 1 && index.Consumers(output) is [{ OpType: "Add" } add] && !index.IsGraphOutput(output)
+            && add.Input.Count == 2 && add.Input.Count(i => i == output) == 1 && !index.IsInitializer(add.Input[0] == output ? add.Input[1] : add.Input[0]))
+        {
+            skip = add.Input[0] == output ? add.Input[1] : add.Input[0];
+            sum = add.Output[0];
+        }
         var shapes = new Dictionary<string, long[]> { [Quantization.Calibrator.InputName(model)] = feeder.InputShape };
+        using var pruned = new ActivationProbe(model, skip is null ? [input] : [input, skip], shapes, origin);
+        if (skip is not null && pruned.IndexOf(skip) < 0) skip = sum = null; // not observable (optimised away): fit the layer alone
+        string targetName = sum ?? output;
+        int[] originalOut = Enumerable.Range(0, outChannels).Select(o => map.Original(targetName, o)).ToArray();
         var xs = new List<double>(); var ys = new List<double>();
         int rows = 0;
-        using var pruned = new ActivationProbe(model, [input], shapes, origin);
-        using var target = new ActivationProbe(original, [output], shapes, origin);
+        using var target = new ActivationProbe(original, [targetName], shapes, origin);
         foreach (var sample in samples)
         {
             feeder.Fill(sample, pruned.Runner.Input(0).Bytes);
             pruned.Runner.Input(0).Bytes.CopyTo(target.Runner.Input(0).Bytes);
             pruned.Runner.Run();
             target.Runner.Run();
-            var x = pruned.Floats(input); var y = target.Floats(output);
+            var x = pruned.Floats(input); var y = target.Floats(targetName);
+            var shortcut = skip is null ? default : pruned.Floats(skip);
+            if (skip is not null && shortcut.Length != outChannels * pruned.ShapeOf(skip)[2] * pruned.ShapeOf(skip)[3]) return false;
             int h = (int)pruned.ShapeOf(input)[2], wd = (int)pruned.ShapeOf(input)[3], plane = h * wd;
-            int oh = (int)target.ShapeOf(output)[2], ow = (int)target.ShapeOf(output)[3];
-            if (oh != h * kh || ow != wd * kw) return; // not the per-pixel map this refit assumes
+            int oh = (int)target.ShapeOf(targetName)[2], ow = (int)target.ShapeOf(targetName)[3];
+            if (oh != h * kh || ow != wd * kw) return false;
             int step = Math.Max(1, plane / options.PixelsPerImage);
             for (int p = 0; p < plane; p += step)
             {
                 int i = p / wd, j = p % wd;
                 for (int c = 0; c < inChannels; c++) xs.Add(x[c * plane + p]);
+                if (intercept) xs.Add(1);
                 for (int o = 0; o < outChannels; o++)
                     for (int di = 0; di < kh; di++)
                         for (int dj = 0; dj < kw; dj++)
-                            ys.Add(y[(o * oh + i * kh + di) * ow + j * kw + dj] - bias[o]);
+                            ys.Add(y[(originalOut[o] * oh + i * kh + di) * ow + j * kw + dj] - bias[o] - (skip is null ? 0 : shortcut[o * plane + p]));
                 rows++;
             }
         }
-        if (rows < inChannels) return;
-        var solved = LeastSquares.Solve(xs.ToArray(), ys.ToArray(), rows, inChannels, columns, options.Ridge);
+        int unknowns = inChannels + (intercept ? 1 : 0);
+        if (rows < unknowns) return false;
+        var solved = LeastSquares.Solve(xs.ToArray(), ys.ToArray(), rows, unknowns, columns, options.Ridge);
         ChannelPruner.SetSinkWeights(model.Graph, sink, solved, inChannels, columns, transposed);
+        if (intercept)
+            ChannelPruner.SetBias(model.Graph, sink, Enumerable.Range(0, outChannels).Select(o => bias[o] + (float)solved[inChannels * columns + o]).ToArray());
+        return true;
     }
 
     private static List<float[][]> Outputs(ModelProto model, ImageFeeder feeder, IReadOnlyList<ImageSample> samples, string origin)
@@ -230,16 +301,22 @@ public static class PruneRun
         return result;
     }
 
+    /// <summary>The worst output's relative RMS error: a detector's small score outputs count as
+    /// much as its large box outputs.</summary>
     private static double RelativeError(List<float[][]> reference, List<float[][]> candidate)
     {
-        double diff = 0, norm = 0;
-        for (int s = 0; s < reference.Count; s++)
-            for (int o = 0; o < reference[s].Length; o++)
+        double worst = 0;
+        for (int o = 0; o < (reference.Count == 0 ? 0 : reference[0].Length); o++)
+        {
+            double diff = 0, norm = 0;
+            for (int s = 0; s < reference.Count; s++)
                 for (int i = 0; i < reference[s][o].Length; i++)
                 {
                     double d = candidate[s][o][i] - reference[s][o][i];
                     diff += d * d; norm += (double)reference[s][o][i] * reference[s][o][i];
                 }
-        return norm == 0 ? 0 : Math.Sqrt(diff / norm);
+            if (norm > 0) worst = Math.Max(worst, Math.Sqrt(diff / norm));
+        }
+        return worst;
     }
 }

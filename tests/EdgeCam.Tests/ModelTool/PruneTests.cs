@@ -1,8 +1,11 @@
 using EdgeCam.Inference.Onnx;
 using EdgeCam.ModelTool.Evaluation;
 using EdgeCam.ModelTool.Inspect;
+using EdgeCam.ModelTool.Graph;
 using EdgeCam.ModelTool.Onnx;
 using EdgeCam.ModelTool.Pruning;
+using EdgeCam.ModelTool.Quantization;
+using Google.Protobuf;
 using EdgeCam.ModelTool.Release;
 
 namespace EdgeCam.Tests.ModelTool;
@@ -17,7 +20,7 @@ public class PruneTests
         string output = Path.Combine(TestAssets.TempDir("prune"), "cls.pruned.onnx");
         var lines = new List<string>();
         var summary = PruneRun.Run(TestAssets.OcrClassifier, null, QuantizeTests.Calibration(), output,
-            new PruneOptions { Ratio = 0.3, MaxLayerError = 0.05 }, lines.Add);
+            new PruneOptions { Ratio = 0.3, MaxLayerError = 0.05, CropRows = 8 }, lines.Add); // calibrated on crops like those it is judged on
         Assert.True(summary.Pruned > 0 && summary.ChannelsRemoved > 0, $"{summary.Pruned} groups, {summary.ChannelsRemoved} channels");
         Assert.Contains(lines, l => l.StartsWith("sensitivity 1/", StringComparison.Ordinal));
         Assert.All(summary.Scan.Where(s => s.Chosen), s => Assert.True(s.Error <= 0.05, $"{s.Layer}: {s.Error}"));
@@ -38,16 +41,151 @@ public class PruneTests
     }
 
     [Fact]
-    public void ResidualOnlyModelsAreRefusedWithTheReason()
+    public void BlazeFaceFrontsResidualStreamIsOneTiedGroupAcrossItsPads()
+    {
+        var model = OnnxFile.Load(TestAssets.BlazeFaceFront);
+        GraphPreparation.Prepare(model);
+        var group = Assert.Single(ChannelGroup.Find(model.Graph));
+        // 24 channels from the first Conv, grown by 11 zero pads to 96; 16 BlazeBlocks; 16 pointwise + 4 head sinks.
+        Assert.Equal(96, group.Channels);
+        Assert.Equal(11, group.Pads.Count);
+        Assert.Equal(16, group.Depthwise.Count);
+        Assert.Equal(20, group.Sinks.Count);
+        Assert.Equal(12, group.Segments.Count);
+        Assert.Equal(24, group.Segments[0].Ids.Length);
+        Assert.Equal(group.Channels, group.Segments.Sum(s => s.Ids.Length));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RemovingTiedChannelsThatCrossPadsIsExactWhenTheChannelsAreZero(bool back)
+    {
+        string path = back ? TestAssets.BlazeFaceBack : TestAssets.BlazeFaceFront;
+        // Channels whose every producer writes zeros are zero in every tensor of the stream, so
+        // removing them everywhere (sources, depthwise Convs, sinks, pads) must not change the
+        // outputs at all: any channel removed inconsistently anywhere along the stream would.
+        var zeroed = OnnxFile.Load(path);
+        GraphPreparation.Prepare(zeroed);
+        var group = ChannelGroup.Find(zeroed.Graph)[0];
+        // Two channels from the first Conv (they cross every pad), and one born at each pad.
+        var removed = group.Segments.Select(s => s.Ids[^1]).Append(group.Segments[0].Ids[5]).ToHashSet();
+        var index = new GraphIndex(zeroed.Graph);
+        foreach (var node in group.Sources.Concat(group.Depthwise))
+        {
+            int[] ids = group.Ids[node.Output[0]];
+            foreach (int input in new[] { 1, 2 }.Where(i => i < node.Input.Count))
+            {
+                var t = index.Initializers[node.Input[input]];
+                float[] v = TensorData.ReadFloats(t);
+                long inner = v.LongLength / ids.Length;
+                for (int k = 0; k < ids.Length; k++)
+                    if (removed.Contains(ids[k])) Array.Clear(v, (int)(k * inner), (int)inner);
+                zeroed.Graph.Initializer.Remove(t);
+                zeroed.Graph.Initializer.Add(TensorData.Floats(t.Name, v, t.Dims.ToArray()));
+            }
+        }
+        var pruned = zeroed.Clone();
+        var kept = ChannelPruner.Prune(pruned.Graph, ChannelGroup.Find(pruned.Graph)[0], removed);
+
+        var prunedIndex = new GraphIndex(pruned.Graph);
+        var firstPad = prunedIndex.Producer(group.Pads.OrderBy(p => zeroed.Graph.Node.IndexOf(p)).First().Output[0])!;
+        long padded = ChannelGroup.PaddedChannels(firstPad, new GraphIndex(zeroed.Graph))!.Value;
+        Assert.Equal(padded - 1, ChannelGroup.PaddedChannels(firstPad, prunedIndex)); // one of its zeros removed
+        int widest = group.Ids.Values.Max(v => v.Length);
+        Assert.Equal(widest - removed.Count, group.Sinks.Max(s => kept[s.Input[0]].Length));
+        if (!back) Assert.Equal(88 - 12, kept[group.Sinks[^1].Input[0]].Length); // the heads reading the 88-channel stage lack the last pad's channel
+
+        var before = Run(zeroed, path);
+        var after = Run(pruned, path);
+        for (int s = 0; s < before.Count; s++)
+            for (int o = 0; o < before[s].Length; o++)
+            {
+                double scale = before[s][o].Max(Math.Abs);
+                for (int i = 0; i < before[s][o].Length; i++)
+                    Assert.True(Math.Abs(before[s][o][i] - after[s][o][i]) <= 1e-4 * scale + 1e-5, $"image {s} output {o}[{i}]: {before[s][o][i]} vs {after[s][o][i]}");
+            }
+    }
+
+    [Fact]
+    public void BlazeFaceFrontIsPrunedThroughItsResidualStreamAndStaysCloseToTheOriginal()
     {
         string output = Path.Combine(TestAssets.TempDir("prune"), "front.pruned.onnx");
+        var lines = new List<string>();
+        var summary = PruneRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), output,
+            new PruneOptions { Ratio = 0.1, MaxLayerError = 0.05, ResidualStreams = true }, lines.Add);
+        Assert.Equal(12, summary.Groups); // segments of the one tied stream
+        Assert.True(summary.Pruned > 0 && summary.ChannelsRemoved > 0, $"{summary.Pruned} segments, {summary.ChannelsRemoved} channels");
+        Assert.All(summary.Scan.Where(s => s.Chosen), s => Assert.True(s.Error <= 0.05, $"{s.Layer}: {s.Error}"));
+
+        var before = ModelInspector.Inspect(TestAssets.BlazeFaceFront, [1, 128, 128, 3]);
+        var after = ModelInspector.Inspect(output, [1, 128, 128, 3]);
+        Assert.True(after.TotalMacs < before.TotalMacs, $"{after.TotalMacs} vs {before.TotalMacs}");
+        Assert.True(after.Parameters < before.Parameters, $"{after.Parameters} vs {before.Parameters}");
+
+        // ORT runs it on photos it never saw while pruning; the outputs stay near the original's.
+        var report = Evaluator.Run(new EvalOptions
+        {
+            Candidate = output, Reference = TestAssets.BlazeFaceFront, ImagesDir = QuantizeTests.Evaluation(), LatencyRuns = 1,
+        }, _ => { });
+        Assert.All(report.Outputs, o => Assert.True(o.RelativeRms < 0.25, $"{o.Name}: relative RMS {o.RelativeRms:0.000}"));
+    }
+
+    [Fact]
+    public void AlignedPruningKeepsChannelCountsInBlocks()
+    {
+        string output = Path.Combine(TestAssets.TempDir("prune"), "front.aligned.onnx");
+        var summary = PruneRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), output,
+            new PruneOptions { Ratio = 0.3, MaxLayerError = 1, Align = 8, ResidualStreams = true }, _ => { });
+        // Only the first Conv's 24 channels can lose a block of 8; the pads' 4, 6 and 8 stay whole.
+        Assert.Equal(1, summary.Pruned);
+        Assert.Equal(8, summary.ChannelsRemoved);
+        var before = ModelInspector.Inspect(TestAssets.BlazeFaceFront, [1, 128, 128, 3]);
+        var after = ModelInspector.Inspect(output, [1, 128, 128, 3]);
+        Assert.Equal("[16,3,5,5]", after.Layers[0].WeightShape);
+        // Those 8 channels run through the whole stream: every depthwise Conv has 8 fewer.
+        static int Channels(LayerReport l) => int.Parse(l.WeightShape.TrimStart('[').Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var depthwise = before.Layers.Select((l, i) => (l, i)).Where(x => x.l.WeightShape.EndsWith(",1,3,3]", StringComparison.Ordinal)).ToList();
+        Assert.Equal(16, depthwise.Count);
+        Assert.All(depthwise, x => Assert.Equal(Channels(x.l) - 8, Channels(after.Layers[x.i])));
         var e = Assert.Throws<ToolException>(() => PruneRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), output,
-            new PruneOptions { Ratio = 0.3 }, _ => { }));
-        Assert.Contains("no Conv layer whose output channels can be removed", e.Message);
-        Assert.False(File.Exists(output));
+            new PruneOptions { Ratio = 0.3, Align = 0 }, _ => { }));
+        Assert.StartsWith("--align 0:", e.Message);
+    }
+
+    [Fact]
+    public void BadInputsAreRefusedWithTheReason()
+    {
+        string output = Path.Combine(TestAssets.TempDir("prune"), "refused.onnx");
         var ratio = Assert.Throws<ToolException>(() => PruneRun.Run(TestAssets.OcrClassifier, null, QuantizeTests.Calibration(), output,
             new PruneOptions { Ratio = 1.5 }, _ => { }));
         Assert.StartsWith("--ratio 1.5:", ratio.Message);
+        // BlazeFace front is one residual stream: pruned only when asked to.
+        var stream = Assert.Throws<ToolException>(() => PruneRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), output,
+            new PruneOptions { Ratio = 0.3 }, _ => { }));
+        Assert.Contains("runs through a residual stream (1 tied groups, 96 channels); --residual-streams prunes those", stream.Message);
+        string quantised = Path.Combine(TestAssets.TempDir("prune"), "front.int8.onnx");
+        QuantizeRun.Run(TestAssets.BlazeFaceFront, null, QuantizeTests.Calibration(), quantised, new QuantizeOptions { UnsignedActivations = true }, 0, _ => { });
+        var q = Assert.Throws<ToolException>(() => PruneRun.Run(quantised, null, QuantizeTests.Calibration(), output,
+            new PruneOptions { Ratio = 0.3 }, _ => { }));
+        Assert.Contains("already quantised", q.Message);
+        Assert.False(File.Exists(output));
+    }
+
+    private static List<float[][]> Run(EdgeCam.ModelTool.Onnx.Proto.ModelProto model, string path)
+    {
+        string card = ImageFeeder.CardFor(path, null);
+        using var feeder = new ImageFeeder(card);
+        using var session = OrtSession.FromBytes(model.ToByteArray(), "test", new SessionOptions { IntraOpThreads = 1 });
+        using var runner = new ModelRunner(session, new Dictionary<string, long[]> { [session.Inputs[0].Name] = feeder.InputShape });
+        var result = new List<float[][]>();
+        foreach (string image in ImageFeeder.ImagesIn(QuantizeTests.Evaluation(), "images"))
+        {
+            feeder.Fill(image, runner.Input(0).Bytes);
+            runner.Run();
+            result.Add(Enumerable.Range(0, runner.Count).Select(o => runner.AsFloat(o).ToArray()).ToArray());
+        }
+        return result;
     }
 
     [Fact]
