@@ -75,8 +75,11 @@ internal sealed class RowSplitter
                 // Never return while the helper may still read the caller's frame.
                 if (Interlocked.CompareExchange(ref _helperState, Cancelled, Idle) != Idle)
                 {
+                    // The helper is inside one chunk (microseconds): spin and yield, never
+                    // Thread.Sleep(1), which SpinOnce() falls back to after ~20 spins and which
+                    // cost a millisecond per frame whenever a chunk outlasted them.
                     var spin = new SpinWait();
-                    while (Volatile.Read(ref _helperState) != Finished) spin.SpinOnce();
+                    while (Volatile.Read(ref _helperState) != Finished) spin.SpinOnce(sleep1Threshold: -1);
                 }
             }
             Volatile.Write(ref _frames, _frames + 1);
