@@ -5,9 +5,8 @@ using System.Runtime.Intrinsics;
 namespace EdgeCam.Imaging.Preprocessing;
 
 /// <summary>
-/// The vertical sums of <see cref="YuvRowSums"/> two source rows at a time, for area weights that
-/// fit a pair (<see cref="Vector128Widening.MaxRowPairWeight"/>: downscales beyond 2x, where the
-/// box filter does most of its work). One pair multiply-add (pmaddubsw on x64, umlal on arm64)
+/// The vertical sums of <see cref="YuvRowSums"/> two source rows at a time, for downscales beyond
+/// 2x (where the box filter does most of its work, and every weight fits a pair). One pair multiply-add (pmaddubsw on x64, umlal on arm64)
 /// replaces two rows' widen, multiply and add. Per tensor row the pairs are worked out once per
 /// source size (<see cref="Plan"/>); per frame only their byte offsets are.
 /// </summary>
@@ -20,7 +19,7 @@ internal static class RowPairSums
         private readonly RowPairWeights[] _weights;
 
         /// <param name="rows">Per tensor row, <paramref name="slots"/> slots of source rows.</param>
-        /// <param name="weights">Their weights (a weight above the pair limit is split over two entries of its row).</param>
+        /// <param name="weights">Their weights (each at most <see cref="Vector128Widening.MaxRowPairWeights"/>).</param>
         /// <param name="counts">Per tensor row, how many source rows.</param>
         public Plan(int[] rows, int[] weights, int[] counts, int slots)
         {
@@ -32,21 +31,29 @@ internal static class RowPairSums
             for (int dy = 0; dy < counts.Length; dy++)
             {
                 _start[dy] = firstRow.Count;
+                // Rows in order, each pair's weights adding up to at most MaxRowPairWeights: a row
+                // that does not fit beside the pending one fills the pair and carries the rest of its
+                // weight into the next (weights are integers, so any split sums exactly). Two rows
+                // of a 4:2:0 chroma plane (2 x unit each) then share a pair where they fit.
                 int pending = -1, pendingWeight = 0;
                 for (int j = dy * slots; j < dy * slots + counts[dy]; j++)
                 {
-                    for (int w = weights[j]; w > 0; w -= Vector128Widening.MaxRowPairWeight)
+                    int w = weights[j];
+                    while (w > 0)
                     {
-                        int part = Math.Min(w, Vector128Widening.MaxRowPairWeight);
                         if (pending < 0)
                         {
+                            int part = Math.Min(w, Vector128Widening.MaxRowPairWeights - 1);
                             (pending, pendingWeight) = (rows[j], part);
+                            w -= part;
                             continue;
                         }
+                        int fill = Math.Min(w, Vector128Widening.MaxRowPairWeights - pendingWeight);
                         firstRow.Add(pending);
                         secondRow.Add(rows[j]);
-                        pairWeights.Add(new RowPairWeights(pendingWeight, part));
+                        pairWeights.Add(new RowPairWeights(pendingWeight, fill));
                         pending = -1;
+                        w -= fill;
                     }
                 }
                 if (pending >= 0)

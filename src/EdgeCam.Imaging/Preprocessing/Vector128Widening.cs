@@ -44,14 +44,14 @@ internal static class Vector128Widening
             Vector128.Shuffle(p0, Vector128.Create(0, 2, 0, 2)), Vector128.Shuffle(p1, Vector128.Create(0, 2, 0, 2)));
     }
 
-    /// <summary>The largest weight of a row in a pair: pmaddubsw multiplies bytes by signed bytes
-    /// and adds two products into a signed 16-bit lane, so 255 x (first + second) must stay below
-    /// 32768; with each weight at most 64 it does (255 x 128 = 32640).</summary>
-    public const int MaxRowPairWeight = 64;
+    /// <summary>The largest sum of a pair's two weights: pmaddubsw multiplies bytes by signed
+    /// bytes and adds two products into a signed 16-bit lane, so 255 x (first + second) must stay
+    /// below 32768: 255 x 128 = 32640 does.</summary>
+    public const int MaxRowPairWeights = 128;
 
     /// <summary>lower/upper += first x a + second x b, for sixteen bytes of two source rows, as two
     /// vectors of eight 16-bit sums (wrapping, so exact wherever the final sum fits 16 bits).
-    /// Weights at most <see cref="MaxRowPairWeight"/>.</summary>
+    /// The two weights add up to at most <see cref="MaxRowPairWeights"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void MultiplyAddRowPair(ref Vector128<ushort> lower, ref Vector128<ushort> upper, Vector128<byte> a, Vector128<byte> b, in RowPairWeights w)
     {

@@ -80,9 +80,10 @@ internal sealed class YuvRowSums
             _lumaFull[dy] = FullFirst(_lumaRows, _lumaRowWeights, b, n, unit);
             _chromaFull[dy] = FullFirst(_chromaRowIndex, _chromaRowWeights, b, m, unit);
         }
-        // Luma weights are at most unit, 4:2:0 chroma weights at most 2 x unit (split in two).
-        // (On x64 and arm64 a pair costs about what one row did; elsewhere about two rows' worth.)
-        if (unit <= Vector128Widening.MaxRowPairWeight)
+        // Beyond 2x (unit at most 64) luma weights are at most 64 and 4:2:0 chroma weights 128, so
+        // two rows of most footprints share a pair. (On x64 and arm64 a pair costs about what one
+        // row did; elsewhere about two rows' worth.)
+        if (unit <= Vector128Widening.MaxRowPairWeights / 2)
         {
             _lumaPairs = new RowPairSums.Plan(_lumaRows, _lumaRowWeights, _lumaCount, K);
             _chromaPairs = new RowPairSums.Plan(_chromaRowIndex, _chromaRowWeights, _chromaCount, K);
