@@ -148,7 +148,9 @@ internal static class RowPairSums
     }
 
     /// <summary>Packed 4:2:2: the pair sums come out in the frame's byte order (even, odd, even,
-    /// ...) and are parted into the two rows of sums once per step.</summary>
+    /// ...) and are parted into the two rows of sums once per step. The accumulation loop is
+    /// <see cref="Widen"/>'s, written out again on purpose: shared through a helper returning the
+    /// four sums (out parameters) both kernels ran 2-3% slower (bench/preprocess.sh).</summary>
     public static void Packed(ReadOnlySpan<byte> plane, in Pairs pairs, int bytes, ushort[] even, ushort[] odd)
     {
         ref byte p = ref MemoryMarshal.GetReference(plane);

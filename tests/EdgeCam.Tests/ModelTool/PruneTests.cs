@@ -26,10 +26,7 @@ public class PruneTests
         Assert.All(summary.Scan.Where(s => s.Chosen), s => Assert.True(s.Error <= 0.05, $"{s.Layer}: {s.Error}"));
 
         // The layers really shrank: fewer parameters and MACs at the card's input size.
-        var before = ModelInspector.Inspect(TestAssets.OcrClassifier, [1, 3, 48, 192]);
-        var after = ModelInspector.Inspect(output, [1, 3, 48, 192]);
-        Assert.True(after.Parameters < before.Parameters, $"{after.Parameters} vs {before.Parameters}");
-        Assert.True(after.TotalMacs < before.TotalMacs, $"{after.TotalMacs} vs {before.TotalMacs}");
+        AssertShrank(TestAssets.OcrClassifier, output, [1, 3, 48, 192]);
 
         // Decisions on crops of photos it never saw while pruning stay mostly the float model's.
         var report = Evaluator.Run(new EvalOptions
@@ -118,10 +115,7 @@ public class PruneTests
         Assert.True(summary.Pruned > 0 && summary.ChannelsRemoved > 0, $"{summary.Pruned} segments, {summary.ChannelsRemoved} channels");
         Assert.All(summary.Scan.Where(s => s.Chosen), s => Assert.True(s.Error <= 0.05, $"{s.Layer}: {s.Error}"));
 
-        var before = ModelInspector.Inspect(TestAssets.BlazeFaceFront, [1, 128, 128, 3]);
-        var after = ModelInspector.Inspect(output, [1, 128, 128, 3]);
-        Assert.True(after.TotalMacs < before.TotalMacs, $"{after.TotalMacs} vs {before.TotalMacs}");
-        Assert.True(after.Parameters < before.Parameters, $"{after.Parameters} vs {before.Parameters}");
+        AssertShrank(TestAssets.BlazeFaceFront, output, [1, 128, 128, 3]);
 
         // ORT runs it on photos it never saw while pruning; the outputs stay near the original's.
         var report = Evaluator.Run(new EvalOptions
@@ -203,5 +197,14 @@ public class PruneTests
                 for (int i = 0; i < k; i++) y[r * m + j] += x[r * k + i] * w[i * m + j];
         var solved = LeastSquares.Solve(x, y, n, k, m, 1e-9);
         for (int i = 0; i < w.Length; i++) Assert.Equal(w[i], solved[i], 6);
+    }
+
+    /// <summary>The pruned model really has fewer parameters and MACs at the card's input size.</summary>
+    private static void AssertShrank(string original, string pruned, long[] inputShape)
+    {
+        var before = ModelInspector.Inspect(original, inputShape);
+        var after = ModelInspector.Inspect(pruned, inputShape);
+        Assert.True(after.Parameters < before.Parameters, $"{after.Parameters} vs {before.Parameters}");
+        Assert.True(after.TotalMacs < before.TotalMacs, $"{after.TotalMacs} vs {before.TotalMacs}");
     }
 }
