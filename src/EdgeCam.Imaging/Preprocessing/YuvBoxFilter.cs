@@ -32,8 +32,9 @@ internal sealed class YuvBoxFilter
     private readonly YuvRowSums _rows;
     private readonly bool _swapChroma;       // chroma pairs stored V, U (NV21)
     private readonly int _lumaChunks, _chromaChunks;   // weight layout: chunks of 8 per column
-    private readonly int[] _lumaFirst, _chromaFirst; // per column: first luma sum / first chroma-pair sum read
-    private readonly nint[] _lumaAt, _chromaAt;      // the same as native-sized indices into the sum rows (no sign extension per column)
+    // Per column: index of the first luma sum and of the first chroma sum (of its first pair) it
+    // reads; native-sized, so no sign extension per column.
+    private readonly nint[] _lumaAt, _chromaAt;
     private readonly short[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
     private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
     private readonly int[] _offsetX;         // per column: 32768 x the sum of its weights (what the biased sums took off)
@@ -50,8 +51,8 @@ internal sealed class YuvBoxFilter
         int unitX = AreaWeights.Unit(t.Fit.ScaleX);
         var x = t.X;
         int stride = x.Stride, count = x.Count;
-        _lumaFirst = new int[stride];
-        _chromaFirst = new int[stride];
+        _lumaAt = new nint[stride];
+        _chromaAt = new nint[stride];
         _totalX = new int[stride];
         _offsetX = new int[stride];
         // Footprint extent per column (indices are relative to ColumnStart, which is even).
@@ -66,8 +67,8 @@ internal sealed class YuvBoxFilter
                 hi = Math.Max(hi, x.Index[k * stride + q]);
             }
             if (lo > hi) lo = hi = 0; // cannot happen (every footprint overlaps a pixel); keeps indices valid
-            _lumaFirst[q] = lo;
-            _chromaFirst[q] = lo >> 1;
+            _lumaAt[q] = lo;
+            _chromaAt[q] = 2 * (lo >> 1);
             lumaSpan = Math.Max(lumaSpan, hi - lo + 1);
             pairSpan = Math.Max(pairSpan, (hi >> 1) - (lo >> 1) + 1);
         }
@@ -88,8 +89,8 @@ internal sealed class YuvBoxFilter
                 if (w == 0) continue;
                 int i = x.Index[k * stride + q];
                 // Taps repeat an index where clamping meets the region's edge: their weights add.
-                _lumaWeights[q * _lumaChunks * 8 + i - _lumaFirst[q]] += (short)w;
-                int pair = (i >> 1) - _chromaFirst[q];
+                _lumaWeights[q * _lumaChunks * 8 + i - (int)_lumaAt[q]] += (short)w;
+                int pair = (i >> 1) - (int)(_chromaAt[q] >> 1);
                 // Chunks of four pairs are read parted (first samples, then second samples).
                 int chunk = q * _chromaChunks * 8 + (pair >> 2) * 8 + (pair & 3);
                 _chromaWeights[chunk] += (short)w;
@@ -102,8 +103,6 @@ internal sealed class YuvBoxFilter
         }
         // Sum buffers are read in whole chunks: room for the last column's chunks past its footprint.
         _rows.Allocate(_lumaChunks * 8, _chromaChunks * 8);
-        _lumaAt = _lumaFirst.Select(f => (nint)f).ToArray();
-        _chromaAt = _chromaFirst.Select(f => (nint)(2 * f)).ToArray();
         // 1 / (column total x row total) per column, for each distinct row total (a handful), with
         // the same operations the reference uses (int product, to float, 1f / it): the division
         // is off the per-frame path.
