@@ -74,25 +74,26 @@ internal static class RowPairSums
 
         /// <summary>Tensor row <paramref name="dy"/>'s pairs: their rows' byte offsets into
         /// first/second (each row checked to lie within the plane) and their weights.</summary>
-        public Pairs Offsets(int dy, ReadOnlySpan<byte> plane, int stride, int start, int bytes, int[] first, int[] second)
+        public Pairs Offsets(int dy, ReadOnlySpan<byte> plane, int stride, int start, int bytes, nint[] first, nint[] second)
         {
             int at = _start[dy], n = _count[dy];
             for (int k = 0; k < n; k++)
             {
-                first[k] = _firstRow[at + k] * stride + start;
-                second[k] = _secondRow[at + k] * stride + start;
-                _ = plane.Slice(first[k], bytes); // bounds, once per row: the kernels load unchecked
-                _ = plane.Slice(second[k], bytes);
+                int a = _firstRow[at + k] * stride + start, b = _secondRow[at + k] * stride + start;
+                _ = plane.Slice(a, bytes); // bounds, once per row: the kernels load unchecked
+                _ = plane.Slice(b, bytes);
+                (first[k], second[k]) = (a, b);
             }
             return new Pairs(first, second, _weights, at, n);
         }
     }
 
-    /// <summary>A tensor row's pairs for one frame: byte offsets of both rows and the weights.</summary>
-    public readonly ref struct Pairs(int[] first, int[] second, RowPairWeights[] weights, int weightsAt, int count)
+    /// <summary>A tensor row's pairs for one frame: byte offsets of both rows (native-sized: added
+    /// to an address as they are) and the weights.</summary>
+    public readonly ref struct Pairs(nint[] first, nint[] second, RowPairWeights[] weights, int weightsAt, int count)
     {
-        public readonly ref int First = ref MemoryMarshal.GetArrayDataReference(first);
-        public readonly ref int Second = ref MemoryMarshal.GetArrayDataReference(second);
+        public readonly ref nint First = ref MemoryMarshal.GetArrayDataReference(first);
+        public readonly ref nint Second = ref MemoryMarshal.GetArrayDataReference(second);
         public readonly ref RowPairWeights Weights = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), weightsAt);
         public readonly int Count = count;
 
@@ -103,7 +104,7 @@ internal static class RowPairSums
             for (int k = 0; k < Count; k++)
             {
                 ref readonly var w = ref Unsafe.Add(ref Unsafe.AsRef(in Weights), k);
-                sum += w.FirstWeight * plane[Unsafe.Add(ref Unsafe.AsRef(in First), k) + at] + w.SecondWeight * plane[Unsafe.Add(ref Unsafe.AsRef(in Second), k) + at];
+                sum += w.FirstWeight * plane[(int)Unsafe.Add(ref Unsafe.AsRef(in First), k) + at] + w.SecondWeight * plane[(int)Unsafe.Add(ref Unsafe.AsRef(in Second), k) + at];
             }
             return (ushort)sum;
         }
@@ -114,19 +115,22 @@ internal static class RowPairSums
     {
         ref byte p = ref MemoryMarshal.GetReference(plane);
         ref ushort pd = ref MemoryMarshal.GetArrayDataReference(dst);
-        ref int first = ref Unsafe.AsRef(in pairs.First);
-        ref int second = ref Unsafe.AsRef(in pairs.Second);
+        ref nint first = ref Unsafe.AsRef(in pairs.First);
+        ref nint second = ref Unsafe.AsRef(in pairs.Second);
         ref RowPairWeights weights = ref Unsafe.AsRef(in pairs.Weights);
         var bias = Vector128.Create((ushort)YuvRowSums.Bias);
         int n = pairs.Count, i = 0;
         for (; i + 32 <= bytes; i += 32)
         {
             Vector128<ushort> s0 = bias, s1 = bias, s2 = bias, s3 = bias;
-            for (int k = 0; k < n; k++)
+            // The pairs' offsets and weights advance by reference: no index arithmetic per pair.
+            ref byte column = ref Unsafe.Add(ref p, i);
+            ref nint f = ref first, g = ref second;
+            ref RowPairWeights w = ref weights;
+            for (int k = 0; k < n; k++, f = ref Unsafe.Add(ref f, 1), g = ref Unsafe.Add(ref g, 1), w = ref Unsafe.Add(ref w, 1))
             {
-                ref byte a = ref Unsafe.Add(ref p, Unsafe.Add(ref first, k) + i);
-                ref byte b = ref Unsafe.Add(ref p, Unsafe.Add(ref second, k) + i);
-                ref RowPairWeights w = ref Unsafe.Add(ref weights, k);
+                ref byte a = ref Unsafe.Add(ref column, f);
+                ref byte b = ref Unsafe.Add(ref column, g);
                 Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref a), Vector128.LoadUnsafe(ref b), w);
                 Vector128Widening.MultiplyAddRowPair(ref s2, ref s3, Vector128.LoadUnsafe(ref a, 16), Vector128.LoadUnsafe(ref b, 16), w);
             }
@@ -138,9 +142,10 @@ internal static class RowPairSums
         for (; i + 16 <= bytes; i += 16)
         {
             Vector128<ushort> s0 = bias, s1 = bias;
+            ref byte column = ref Unsafe.Add(ref p, i);
             for (int k = 0; k < n; k++)
-                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref first, k) + i)),
-                    Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref second, k) + i)), Unsafe.Add(ref weights, k));
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref Unsafe.Add(ref column, Unsafe.Add(ref first, k))),
+                    Vector128.LoadUnsafe(ref Unsafe.Add(ref column, Unsafe.Add(ref second, k))), Unsafe.Add(ref weights, k));
             s0.StoreUnsafe(ref pd, (nuint)i);
             s1.StoreUnsafe(ref pd, (nuint)(i + 8));
         }
@@ -156,19 +161,22 @@ internal static class RowPairSums
         ref byte p = ref MemoryMarshal.GetReference(plane);
         ref ushort pe = ref MemoryMarshal.GetArrayDataReference(even);
         ref ushort po = ref MemoryMarshal.GetArrayDataReference(odd);
-        ref int first = ref Unsafe.AsRef(in pairs.First);
-        ref int second = ref Unsafe.AsRef(in pairs.Second);
+        ref nint first = ref Unsafe.AsRef(in pairs.First);
+        ref nint second = ref Unsafe.AsRef(in pairs.Second);
         ref RowPairWeights weights = ref Unsafe.AsRef(in pairs.Weights);
         var bias = Vector128.Create((ushort)YuvRowSums.Bias);
         int n = pairs.Count, i = 0;
         for (; i + 32 <= bytes; i += 32)
         {
             Vector128<ushort> s0 = bias, s1 = bias, s2 = bias, s3 = bias;
-            for (int k = 0; k < n; k++)
+            // The pairs' offsets and weights advance by reference: no index arithmetic per pair.
+            ref byte column = ref Unsafe.Add(ref p, i);
+            ref nint f = ref first, g = ref second;
+            ref RowPairWeights w = ref weights;
+            for (int k = 0; k < n; k++, f = ref Unsafe.Add(ref f, 1), g = ref Unsafe.Add(ref g, 1), w = ref Unsafe.Add(ref w, 1))
             {
-                ref byte a = ref Unsafe.Add(ref p, Unsafe.Add(ref first, k) + i);
-                ref byte b = ref Unsafe.Add(ref p, Unsafe.Add(ref second, k) + i);
-                ref RowPairWeights w = ref Unsafe.Add(ref weights, k);
+                ref byte a = ref Unsafe.Add(ref column, f);
+                ref byte b = ref Unsafe.Add(ref column, g);
                 Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref a), Vector128.LoadUnsafe(ref b), w);
                 Vector128Widening.MultiplyAddRowPair(ref s2, ref s3, Vector128.LoadUnsafe(ref a, 16), Vector128.LoadUnsafe(ref b, 16), w);
             }
@@ -181,9 +189,10 @@ internal static class RowPairSums
         for (; i + 16 <= bytes; i += 16)
         {
             Vector128<ushort> s0 = bias, s1 = bias;
+            ref byte column = ref Unsafe.Add(ref p, i);
             for (int k = 0; k < n; k++)
-                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref first, k) + i)),
-                    Vector128.LoadUnsafe(ref p, (nuint)(Unsafe.Add(ref second, k) + i)), Unsafe.Add(ref weights, k));
+                Vector128Widening.MultiplyAddRowPair(ref s0, ref s1, Vector128.LoadUnsafe(ref Unsafe.Add(ref column, Unsafe.Add(ref first, k))),
+                    Vector128.LoadUnsafe(ref Unsafe.Add(ref column, Unsafe.Add(ref second, k))), Unsafe.Add(ref weights, k));
             Vector128.Narrow(s0.AsUInt32(), s1.AsUInt32()).StoreUnsafe(ref pe, (nuint)(i >> 1));
             Vector128.Narrow(s0.AsUInt32() >> 16, s1.AsUInt32() >> 16).StoreUnsafe(ref po, (nuint)(i >> 1));
         }

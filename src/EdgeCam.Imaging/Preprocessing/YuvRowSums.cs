@@ -40,7 +40,7 @@ internal sealed class YuvRowSums
     // Row pairs (RowPairSums) when every weight fits a pair: the luma (or packed) and chroma
     // plans, and the scratch for one tensor row's pair offsets.
     private readonly RowPairSums.Plan? _lumaPairs, _chromaPairs;
-    private readonly int[] _pairFirst = [], _pairSecond = [];
+    private readonly nint[] _pairFirst = [], _pairSecond = [];
     private readonly Vector128<ushort>[] _lumaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps],
         _chromaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps];
 
@@ -88,7 +88,7 @@ internal sealed class YuvRowSums
             _lumaPairs = new RowPairSums.Plan(_lumaRows, _lumaRowWeights, _lumaCount, K);
             _chromaPairs = new RowPairSums.Plan(_chromaRowIndex, _chromaRowWeights, _chromaCount, K);
             int most = Math.Max(_lumaPairs.MaxPairs, _chromaPairs.MaxPairs);
-            (_pairFirst, _pairSecond) = (new int[most], new int[most]);
+            (_pairFirst, _pairSecond) = (new nint[most], new nint[most]);
         }
         _pairs = (columnCount + 1) >> 1;
         switch (format)
