@@ -32,8 +32,8 @@ internal sealed class YuvBoxFilter
     private readonly YuvRowSums _rows;
     private readonly bool _swapChroma;       // chroma pairs stored V, U (NV21)
     private readonly int _lumaChunks, _chromaChunks;   // weight layout: chunks of 8 per column
-    // Per column: index of the first luma sum and of the first chroma sum (of its first pair) it
-    // reads; native-sized, so no sign extension per column.
+    // Per column: byte offset of the first luma sum and of the first chroma sum (of its first pair)
+    // it reads in the sum rows; native-sized bytes, so each is added to an address as it is.
     private readonly nint[] _lumaAt, _chromaAt;
     private readonly short[] _lumaWeights, _chromaWeights; // per column: chunks of 8 weights
     private readonly int[] _totalX;          // per column: sum of its weights (padding columns: 1)
@@ -67,8 +67,8 @@ internal sealed class YuvBoxFilter
                 hi = Math.Max(hi, x.Index[k * stride + q]);
             }
             if (lo > hi) lo = hi = 0; // cannot happen (every footprint overlaps a pixel); keeps indices valid
-            _lumaAt[q] = lo;
-            _chromaAt[q] = 2 * (lo >> 1);
+            _lumaAt[q] = sizeof(ushort) * lo;
+            _chromaAt[q] = sizeof(ushort) * 2 * (lo >> 1);
             lumaSpan = Math.Max(lumaSpan, hi - lo + 1);
             pairSpan = Math.Max(pairSpan, (hi >> 1) - (lo >> 1) + 1);
         }
@@ -89,8 +89,8 @@ internal sealed class YuvBoxFilter
                 if (w == 0) continue;
                 int i = x.Index[k * stride + q];
                 // Taps repeat an index where clamping meets the region's edge: their weights add.
-                _lumaWeights[q * _lumaChunks * 8 + i - (int)_lumaAt[q]] += (short)w;
-                int pair = (i >> 1) - (int)(_chromaAt[q] >> 1);
+                _lumaWeights[q * _lumaChunks * 8 + i - (int)_lumaAt[q] / sizeof(ushort)] += (short)w;
+                int pair = (i >> 1) - (int)_chromaAt[q] / (2 * sizeof(ushort));
                 // Chunks of four pairs are read parted (first samples, then second samples).
                 int chunk = q * _chromaChunks * 8 + (pair >> 2) * 8 + (pair & 3);
                 _chromaWeights[chunk] += (short)w;
@@ -156,15 +156,15 @@ internal sealed class YuvBoxFilter
         {
             var offset = Vector128.LoadUnsafe(ref po, (nuint)q).AsUInt32();
             var y = offset + Lanes(
-                Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q)), ref lw, lc),
-                Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, ls), lc),
-                Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, 2 * ls), lc),
-                Dot<TLuma>(ref Unsafe.Add(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, 3 * ls), lc));
+                Dot<TLuma>(ref Unsafe.AddByteOffset(ref luma, Unsafe.Add(ref lf, q)), ref lw, lc),
+                Dot<TLuma>(ref Unsafe.AddByteOffset(ref luma, Unsafe.Add(ref lf, q + 1)), ref Unsafe.Add(ref lw, ls), lc),
+                Dot<TLuma>(ref Unsafe.AddByteOffset(ref luma, Unsafe.Add(ref lf, q + 2)), ref Unsafe.Add(ref lw, 2 * ls), lc),
+                Dot<TLuma>(ref Unsafe.AddByteOffset(ref luma, Unsafe.Add(ref lf, q + 3)), ref Unsafe.Add(ref lw, 3 * ls), lc));
             var (u, v) = PairLanes(
-                PairDot<TChroma>(ref Unsafe.Add(ref chroma, Unsafe.Add(ref cf, q)), ref cw, cc),
-                PairDot<TChroma>(ref Unsafe.Add(ref chroma, Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, cs), cc),
-                PairDot<TChroma>(ref Unsafe.Add(ref chroma, Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, 2 * cs), cc),
-                PairDot<TChroma>(ref Unsafe.Add(ref chroma, Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, 3 * cs), cc));
+                PairDot<TChroma>(ref Unsafe.AddByteOffset(ref chroma, Unsafe.Add(ref cf, q)), ref cw, cc),
+                PairDot<TChroma>(ref Unsafe.AddByteOffset(ref chroma, Unsafe.Add(ref cf, q + 1)), ref Unsafe.Add(ref cw, cs), cc),
+                PairDot<TChroma>(ref Unsafe.AddByteOffset(ref chroma, Unsafe.Add(ref cf, q + 2)), ref Unsafe.Add(ref cw, 2 * cs), cc),
+                PairDot<TChroma>(ref Unsafe.AddByteOffset(ref chroma, Unsafe.Add(ref cf, q + 3)), ref Unsafe.Add(ref cw, 3 * cs), cc));
             u += offset;
             v += offset;
             if (_swapChroma) (u, v) = (v, u);
