@@ -6,9 +6,10 @@ namespace EdgeCam.Imaging.Preprocessing;
 
 /// <summary>
 /// The vertical sums of <see cref="YuvRowSums"/> two source rows at a time, for downscales beyond
-/// 2x (where the box filter does most of its work, and every weight fits a pair). One pair multiply-add (pmaddubsw on x64, umlal on arm64)
-/// replaces two rows' widen, multiply and add. Per tensor row the pairs are worked out once per
-/// source size (<see cref="Plan"/>); per frame only their byte offsets are.
+/// 2x (where the box filter does most of its work, and every weight fits a pair). One pair
+/// multiply-add (pmaddubsw on x64, umlal on arm64) replaces two rows' widen, multiply and add. Per
+/// tensor row the pairs are worked out once per source size (<see cref="Plan"/>), their byte
+/// offsets once per stride.
 /// </summary>
 internal static class RowPairSums
 {
@@ -17,6 +18,11 @@ internal static class RowPairSums
     {
         private readonly int[] _start, _count, _firstRow, _secondRow;
         private readonly RowPairWeights[] _weights;
+        // Every pair's byte offsets for the stride and start last seen (a camera keeps both), so a
+        // frame's rows cost one bounds comparison each; _end is the furthest byte they read, plus one.
+        private readonly nint[] _firstOffset, _secondOffset;
+        private int _stride = -1, _offsetStart, _bytes;
+        private long _end;
 
         /// <param name="rows">Per tensor row, <paramref name="slots"/> slots of source rows.</param>
         /// <param name="weights">Their weights (each at most <see cref="Vector128Widening.MaxRowPairWeights"/>).</param>
@@ -66,35 +72,39 @@ internal static class RowPairSums
                 _count[dy] = firstRow.Count - _start[dy];
             }
             (_firstRow, _secondRow, _weights) = (firstRow.ToArray(), secondRow.ToArray(), pairWeights.ToArray());
-            MaxPairs = _count.Length == 0 ? 0 : _count.Max();
+            (_firstOffset, _secondOffset) = (new nint[_firstRow.Length], new nint[_secondRow.Length]);
         }
 
-        /// <summary>The most pairs of any tensor row (the offset scratch's size).</summary>
-        public int MaxPairs { get; }
-
-        /// <summary>Tensor row <paramref name="dy"/>'s pairs: their rows' byte offsets into
-        /// first/second (each row checked to lie within the plane) and their weights.</summary>
-        public Pairs Offsets(int dy, ReadOnlySpan<byte> plane, int stride, int start, int bytes, nint[] first, nint[] second)
+        /// <summary>Tensor row <paramref name="dy"/>'s pairs in a plane of <paramref name="stride"/>
+        /// bytes a row, each row read from byte <paramref name="start"/> for <paramref name="bytes"/>
+        /// bytes: their byte offsets and weights. Throws if a row would lie outside the plane (the
+        /// kernels load unchecked).</summary>
+        public Pairs Offsets(int dy, ReadOnlySpan<byte> plane, int stride, int start, int bytes)
         {
-            int at = _start[dy], n = _count[dy];
-            for (int k = 0; k < n; k++)
+            if (stride != _stride || start != _offsetStart || bytes != _bytes)
             {
-                int a = _firstRow[at + k] * stride + start, b = _secondRow[at + k] * stride + start;
-                _ = plane.Slice(a, bytes); // bounds, once per row: the kernels load unchecked
-                _ = plane.Slice(b, bytes);
-                (first[k], second[k]) = (a, b);
+                _end = 0;
+                for (int k = 0; k < _firstRow.Length; k++)
+                {
+                    long a = (long)_firstRow[k] * stride + start, b = (long)_secondRow[k] * stride + start;
+                    (_firstOffset[k], _secondOffset[k]) = ((nint)a, (nint)b);
+                    _end = Math.Max(_end, Math.Max(a, b) + bytes);
+                }
+                (_stride, _offsetStart, _bytes) = (stride, start, bytes);
             }
-            return new Pairs(first, second, _weights, at, n);
+            if (plane.Length < _end)
+                throw new ArgumentOutOfRangeException(nameof(plane), $"the plane has {plane.Length} bytes; its rows need {_end}");
+            return new Pairs(_firstOffset, _secondOffset, _weights, _start[dy], _count[dy]);
         }
     }
 
     /// <summary>A tensor row's pairs for one frame: byte offsets of both rows (native-sized: added
     /// to an address as they are) and the weights.</summary>
-    public readonly ref struct Pairs(nint[] first, nint[] second, RowPairWeights[] weights, int weightsAt, int count)
+    public readonly ref struct Pairs(nint[] first, nint[] second, RowPairWeights[] weights, int at, int count)
     {
-        public readonly ref nint First = ref MemoryMarshal.GetArrayDataReference(first);
-        public readonly ref nint Second = ref MemoryMarshal.GetArrayDataReference(second);
-        public readonly ref RowPairWeights Weights = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), weightsAt);
+        public readonly ref nint First = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(first), at);
+        public readonly ref nint Second = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(second), at);
+        public readonly ref RowPairWeights Weights = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(weights), at);
         public readonly int Count = count;
 
         /// <summary>The biased sum at byte <paramref name="at"/>, as the vector loops store it.</summary>

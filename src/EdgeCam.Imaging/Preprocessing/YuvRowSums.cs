@@ -37,10 +37,8 @@ internal sealed class YuvRowSums
     // The current tensor row's byte offsets into the planes (the frame's strides applied).
     private readonly int[] _lumaOffsets = new int[ResizeTables.MaxAreaTaps], _offsets1 = new int[ResizeTables.MaxAreaTaps],
         _offsets2 = new int[ResizeTables.MaxAreaTaps];
-    // Row pairs (RowPairSums) when every weight fits a pair: the luma (or packed) and chroma
-    // plans, and the scratch for one tensor row's pair offsets.
+    // Row pairs (RowPairSums) beyond 2x: the luma (or packed) and chroma plans.
     private readonly RowPairSums.Plan? _lumaPairs, _chromaPairs;
-    private readonly nint[] _pairFirst = [], _pairSecond = [];
     private readonly Vector128<ushort>[] _lumaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps],
         _chromaWeightVectors = new Vector128<ushort>[ResizeTables.MaxAreaTaps];
 
@@ -87,8 +85,6 @@ internal sealed class YuvRowSums
         {
             _lumaPairs = new RowPairSums.Plan(_lumaRows, _lumaRowWeights, _lumaCount, K);
             _chromaPairs = new RowPairSums.Plan(_chromaRowIndex, _chromaRowWeights, _chromaCount, K);
-            int most = Math.Max(_lumaPairs.MaxPairs, _chromaPairs.MaxPairs);
-            (_pairFirst, _pairSecond) = (new nint[most], new nint[most]);
         }
         _pairs = (columnCount + 1) >> 1;
         switch (format)
@@ -151,7 +147,7 @@ internal sealed class YuvRowSums
                 break;
             default:
                 if (_lumaPairs is not null)
-                    RowPairSums.Widen(s.Plane0, _lumaPairs.Offsets(dy, s.Plane0, s.Stride0, _lumaStart, _lumaBytes, _pairFirst, _pairSecond), _lumaBytes, Luma);
+                    RowPairSums.Widen(s.Plane0, _lumaPairs.Offsets(dy, s.Plane0, s.Stride0, _lumaStart, _lumaBytes), _lumaBytes, Luma);
                 else Widen(s.Plane0, luma, _lumaBytes, Luma);
                 for (int j = 0; j < m; j++)
                 {
@@ -170,7 +166,7 @@ internal sealed class YuvRowSums
     // row by row in Sum).
     private void SumPairs(scoped in ImageView s, int dy)
     {
-        var luma = _lumaPairs!.Offsets(dy, s.Plane0, s.Stride0, _lumaStart, _lumaBytes, _pairFirst, _pairSecond);
+        var luma = _lumaPairs!.Offsets(dy, s.Plane0, s.Stride0, _lumaStart, _lumaBytes);
         switch (_format)
         {
             case PixelFormat.Yuyv:
@@ -181,7 +177,7 @@ internal sealed class YuvRowSums
                 break;
             default:
                 RowPairSums.Widen(s.Plane0, luma, _lumaBytes, Luma);
-                RowPairSums.Widen(s.Plane1, _chromaPairs!.Offsets(dy, s.Plane1, s.Stride1, _chromaStart, _chromaBytes, _pairFirst, _pairSecond),
+                RowPairSums.Widen(s.Plane1, _chromaPairs!.Offsets(dy, s.Plane1, s.Stride1, _chromaStart, _chromaBytes),
                     _chromaBytes, Chroma);
                 break;
         }
