@@ -113,7 +113,7 @@ internal sealed class YuvRowSums
     /// <summary>Sums tensor row <paramref name="dy"/>'s source rows; returns their total weight.</summary>
     public int Sum(scoped in ImageView s, int dy)
     {
-        if (_lumaPairs is not null && _format != PixelFormat.I420)
+        if (_lumaPairs is not null)
         {
             SumPairs(s, dy);
             return RowTotal[dy];
@@ -146,24 +146,29 @@ internal sealed class YuvRowSums
                 Widen(s.Plane1, new Taps(_offsets1, _chromaRowWeights, b, _chromaWeightVectors, _chromaFull[dy], m, _unit), _chromaBytes, Chroma);
                 break;
             default:
-                if (_lumaPairs is not null)
-                    RowPairSums.Widen(s.Plane0, _lumaPairs.Offsets(dy, s.Plane0, s.Stride0, _lumaStart, _lumaBytes), _lumaBytes, Luma);
-                else Widen(s.Plane0, luma, _lumaBytes, Luma);
-                for (int j = 0; j < m; j++)
-                {
-                    _offsets1[j] = _chromaRowIndex[b + j] * s.Stride1 + _chromaStart;
-                    _offsets2[j] = _chromaRowIndex[b + j] * s.Stride2 + _chromaStart;
-                    _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
-                    _ = s.Plane2.Slice(_offsets2[j], _chromaBytes);
-                }
-                Zip(s.Plane1, s.Plane2, new Taps(_offsets1, _chromaRowWeights, b, _chromaWeightVectors, _chromaFull[dy], m, _unit), _offsets2, _chromaBytes, Chroma);
+                Widen(s.Plane0, luma, _lumaBytes, Luma);
+                ZipChroma(s, dy);
                 break;
         }
         return RowTotal[dy];
     }
 
-    // Sum's two-rows-at-a-time form (YUYV, UYVY, NV12, NV21; I420's two chroma planes are zipped
-    // row by row in Sum).
+    // I420's two chroma planes, summed row by row into interleaved pairs (both paths).
+    private void ZipChroma(scoped in ImageView s, int dy)
+    {
+        const int K = ResizeTables.MaxAreaTaps;
+        int m = _chromaCount[dy], b = dy * K;
+        for (int j = 0; j < m; j++)
+        {
+            _offsets1[j] = _chromaRowIndex[b + j] * s.Stride1 + _chromaStart;
+            _offsets2[j] = _chromaRowIndex[b + j] * s.Stride2 + _chromaStart;
+            _ = s.Plane1.Slice(_offsets1[j], _chromaBytes);
+            _ = s.Plane2.Slice(_offsets2[j], _chromaBytes);
+        }
+        Zip(s.Plane1, s.Plane2, new Taps(_offsets1, _chromaRowWeights, b, _chromaWeightVectors, _chromaFull[dy], m, _unit), _offsets2, _chromaBytes, Chroma);
+    }
+
+    // Sum's two-rows-at-a-time form (I420's two chroma planes are still zipped row by row).
     private void SumPairs(scoped in ImageView s, int dy)
     {
         var luma = _lumaPairs!.Offsets(dy, s.Plane0, s.Stride0, _lumaStart, _lumaBytes);
@@ -175,10 +180,14 @@ internal sealed class YuvRowSums
             case PixelFormat.Uyvy:
                 RowPairSums.Packed(s.Plane0, luma, _lumaBytes, Chroma, Luma);
                 break;
-            default:
+            case PixelFormat.Nv12 or PixelFormat.Nv21:
                 RowPairSums.Widen(s.Plane0, luma, _lumaBytes, Luma);
                 RowPairSums.Widen(s.Plane1, _chromaPairs!.Offsets(dy, s.Plane1, s.Stride1, _chromaStart, _chromaBytes),
                     _chromaBytes, Chroma);
+                break;
+            default:
+                RowPairSums.Widen(s.Plane0, luma, _lumaBytes, Luma);
+                ZipChroma(s, dy);
                 break;
         }
     }
