@@ -99,6 +99,22 @@ public static class ModelInspector
         }
     }
 
+    /// <summary>The multiply-accumulates of Conv/Gemm/MatMul layers of a model in memory at the
+    /// given input shape; null when a layer's cannot be measured.</summary>
+    public static long? TotalMacs(ModelProto model, string origin, long[] inputShape)
+    {
+        var index = new GraphIndex(model.Graph);
+        var shapes = MeasureShapes(model, origin, inputShape, out _);
+        long total = 0;
+        foreach (var node in model.Graph.Node.Where(n => WeightedOps.Contains(n.OpType)))
+        {
+            var weight = node.Input.Count > 1 ? WeightOf(index, node.Input[1]) : null;
+            if (Macs(node, weight, shapes?.GetValueOrDefault(node.Input[0]), shapes?.GetValueOrDefault(node.Output[0]), shapes, index) is not { } macs) return null;
+            total += macs;
+        }
+        return total;
+    }
+
     private static Dictionary<string, long[]>? MeasureShapes(ModelProto model, string path, long[]? requested, out long[]? used)
     {
         used = null;

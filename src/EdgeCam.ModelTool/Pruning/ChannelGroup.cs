@@ -7,14 +7,16 @@ namespace EdgeCam.ModelTool.Pruning;
 /// Channels tied together across tensors, so that they can only be removed together. A group is
 /// a connected region of tensors linked channel by channel: element-wise activations (ReLU, Clip,
 /// HardSigmoid, Sigmoid...), Add/Mul/Sub/Div of two tensors of the region or of a scalar (residual
-/// Adds, composed h-swish), MaxPool/AveragePool, depthwise Convs, and trailing channel pads (a
+/// Adds, composed h-swish, squeeze-and-excitation gates), MaxPool/AveragePool/GlobalAveragePool,
+/// spatial-only Resize, depthwise Convs, channel Concats (channel k of input i is channel
+/// offset(i) + k of the output) and trailing channel pads (a
 /// Concat with a ConstantOfShape of zeros, or a Pad of channels at the end: channel k of the
 /// padded tensor is channel k of its input, the padded channels are new). The region is bounded
 /// by the Convs that produce its tensors (sources: their output channels) and the Convs that read
 /// them (sinks: their input channels). Each tied channel gets an id; removing an id removes that
 /// channel from every tensor it runs through: from each source's outputs, each depthwise Conv,
 /// each sink's inputs, and from the pads (shortened). Anything else touching the region (a
-/// Transpose, a real Concat, a graph input or output...) makes the whole group unprunable.
+/// Transpose, a Concat along another axis, a graph input or output...) makes the whole group unprunable.
 /// </summary>
 public sealed class ChannelGroup
 {
@@ -33,9 +35,11 @@ public sealed class ChannelGroup
 
     public sealed record Segment(string Name, int[] Ids);
 
-    /// <summary>True when channels are tied across more than one Conv's outputs or through a pad:
-    /// a residual stream, where one removed channel leaves every block it runs through.</summary>
-    public bool IsStream => Sources.Count > 1 || Pads.Count > 0;
+    /// <summary>True when a channel is written by more than one Conv (not counting the gates of
+    /// squeeze-and-excitation blocks, which only scale it) or runs through a pad: a residual
+    /// stream, where one removed channel leaves every block it runs through. Channels that a
+    /// Concat only gathers from separate Convs are not a stream.</summary>
+    public required bool IsStream { get; init; }
 
     public string Name => Segments.Count == 1 ? Segments[0].Name : $"{Segments[0].Name} (+{Segments.Count - 1} tied stages)";
 
@@ -46,7 +50,7 @@ public sealed class ChannelGroup
     public Dictionary<string, int[]> KeptChannels(IReadOnlySet<int> removed) =>
         Ids.ToDictionary(e => e.Key, e => Enumerable.Range(0, e.Value.Length).Where(k => !removed.Contains(e.Value[k])).ToArray());
 
-    private static readonly HashSet<string> Unary = ["Relu", "Clip", "HardSigmoid", "Sigmoid", "HardSwish", "LeakyRelu", "Identity", "MaxPool", "AveragePool"];
+    private static readonly HashSet<string> Unary = ["Relu", "Clip", "HardSigmoid", "Sigmoid", "HardSwish", "LeakyRelu", "Identity", "MaxPool", "AveragePool", "GlobalAveragePool"];
     private static readonly HashSet<string> Binary = ["Add", "Mul", "Sub", "Div"];
 
     public static List<ChannelGroup> Find(GraphProto graph)
@@ -144,6 +148,13 @@ public sealed class ChannelGroup
                 return true;
             }
             if (PaddedChannels(n, index) is not null) { r.Pads.Add(n); Add(n.Input[0]); Add(n.Output[0]); return true; }
+            if (IsChannelConcat(n, index) || IsSpatialResize(n, index))
+            {
+                r.Links.Add(n);
+                foreach (string i in n.OpType == "Concat" ? n.Input : n.Input.Take(1)) Add(i);
+                Add(n.Output[0]);
+                return true;
+            }
             return false;
         }
     }
@@ -163,6 +174,16 @@ public sealed class ChannelGroup
         foreach (var n in r.Depthwise.Concat(r.Links).Concat(r.Pads))
         {
             string o = n.Output[0];
+            if (n.OpType == "Concat" && !r.Pads.Contains(n))
+            {
+                int at = 0;
+                foreach (string i in n.Input)
+                {
+                    for (int k = 0; k < counts[i]; k++) Union(offset[i] + k, offset[o] + at + k);
+                    at += counts[i];
+                }
+                continue;
+            }
             foreach (string i in n.Input.Where(r.Tensors.Contains))
             {
                 int shared = n.OpType is "Concat" or "Pad" ? counts[i] : counts[o];
@@ -191,10 +212,14 @@ public sealed class ChannelGroup
         if (birth.Any(b => b is null)) return null;
         var segments = birth.Select((b, id) => (b, id)).GroupBy(x => x.b!).OrderBy(g => order[g.Key])
             .Select(g => new Segment(g.Key.Name.Length > 0 ? g.Key.Name : g.Key.Output[0], g.Select(x => x.id).ToArray())).ToList();
+        // Writers per id: the Convs whose outputs hold it, gates aside.
+        var writers = new int[idOfRoot.Count];
+        foreach (var source in r.Sources.Where(s => !IsGate(s, index)))
+            foreach (int id in ids[source.Output[0]]) writers[id]++;
         return new ChannelGroup
         {
             Ids = ids, Channels = idOfRoot.Count, Sources = r.Sources, Depthwise = r.Depthwise, Sinks = r.Sinks.OrderBy(n => order[n]).ToList(),
-            Pads = r.Pads, Segments = segments, Key = tensors[0],
+            Pads = r.Pads, Segments = segments, Key = tensors[0], IsStream = r.Pads.Count > 0 || writers.Any(w => w > 1),
         };
 
         int Count(string t, int depth)
@@ -203,6 +228,7 @@ public sealed class ChannelGroup
             if (depth > 10_000 || index.Producer(t) is not { } p) return -1;
             if (IsSource(p, index) || IsDepthwise(p, index)) c = (int)index.Initializers[p.Input[1]].Dims[0];
             else if (PaddedChannels(p, index) is { } padded) c = Count(p.Input[0], depth + 1) is var i && i < 0 ? -1 : i + (int)padded;
+            else if (p.OpType == "Concat") c = p.Input.Select(i => Count(i, depth + 1)).Aggregate(0, (a, b) => a < 0 || b < 0 ? -1 : a + b);
             else c = Count(p.Input.First(i => !IsScalar(index, i)), depth + 1);
             counts[t] = c;
             return c;
@@ -211,6 +237,26 @@ public sealed class ChannelGroup
         int Find(int x) { while (parent[x] != x) x = parent[x] = parent[parent[x]]; return x; }
         void Union(int a, int b) { a = Find(a); b = Find(b); if (a != b) parent[Math.Max(a, b)] = Math.Min(a, b); }
     }
+
+    /// <summary>A Concat of activations along the channel axis (not a pad of zeros).</summary>
+    private static bool IsChannelConcat(NodeProto n, GraphIndex index) =>
+        n.OpType == "Concat" && GraphIndex.IntAttribute(n, "axis", 0) == 1 && n.Input.Count >= 2
+        && n.Input.All(i => i.Length > 0 && index.Constant(i) is null && index.Producer(i) is not { OpType: "ConstantOfShape" });
+
+    /// <summary>A Resize by constant scales that leave batch and channels alone (an upsampling in a
+    /// feature pyramid); one given output sizes would fix the channel count, so it is not a link.</summary>
+    private static bool IsSpatialResize(NodeProto n, GraphIndex index)
+    {
+        if (n.OpType != "Resize" || n.Input.Count < 3 || n.Input.Count > 3 && n.Input[3].Length > 0) return false;
+        if (n.Input.Skip(1).Any(i => i.Length > 0 && index.Constant(i) is null)) return false;
+        return index.Constant(n.Input[2]) is { DataType: 1 } scales && TensorData.ReadFloats(scales) is { Length: 4 } s && s[0] == 1 && s[1] == 1;
+    }
+
+    /// <summary>The expanding Conv of a squeeze-and-excitation block: its output only passes a
+    /// sigmoid into a Mul, scaling channels that another Conv wrote.</summary>
+    private static bool IsGate(NodeProto source, GraphIndex index) =>
+        index.Consumers(source.Output[0]) is [{ OpType: "Sigmoid" or "HardSigmoid" } gate] && !index.IsGraphOutput(source.Output[0])
+        && index.Consumers(gate.Output[0]) is { Count: > 0 } users && users.All(u => u.OpType == "Mul");
 
     private static bool IsScalar(GraphIndex index, string value) =>
         index.Constant(value) is { } c && TensorData.ElementCount(c) == 1;

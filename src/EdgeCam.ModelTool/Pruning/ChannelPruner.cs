@@ -92,8 +92,9 @@ public static class ChannelPruner
         Graph.GraphPreparation.RemoveUnusedInitializers(graph);
     }
 
-    /// <summary>Sets a sink's weights from a solved [Cin, columns] matrix: a 1x1 Conv's [Cout, Cin, 1, 1]
-    /// (transposed), or a ConvTranspose's [Cin, Cout, kh, kw] (row by row as solved).</summary>
+    /// <summary>Sets a sink's weights from a solved [features, columns] matrix: a Conv's [Cout, Cin, kh, kw]
+    /// (transposed; its features are Cin x kh x kw in weight order), or a ConvTranspose's
+    /// [Cin, Cout, kh, kw] (row by row as solved).</summary>
     public static void SetSinkWeights(GraphProto graph, NodeProto sink, double[] solved, int inChannels, int columns, bool transposed)
     {
         var index = new GraphIndex(graph);

@@ -1,6 +1,7 @@
 using EdgeCam.Inference.Onnx;
 using EdgeCam.ModelTool.Evaluation;
 using EdgeCam.ModelTool.Graph;
+using EdgeCam.ModelTool.Inspect;
 using EdgeCam.ModelTool.Onnx;
 using EdgeCam.ModelTool.Onnx.Proto;
 using EdgeCam.ModelTool.Release;
@@ -69,18 +70,20 @@ public static class PruneRun
         progress($"{groups.Count} prunable channel groups ({units.Count} segments, {groups.Sum(g => g.Channels)} channels); importance and sensitivity on {samples.Count} calibration inputs");
 
         var reference = Outputs(original, feeder, samples, modelPath);
+        long? originalMacs = ModelInspector.TotalMacs(original, modelPath, feeder.InputShape);
         var importance = Importance(original, groups, feeder, samples, modelPath);
 
         // Sensitivity scan: each segment (the channels born at one Conv or pad) pruned alone (and
         // its group's consumers refitted) at the ratio, then at half of it; the segment gets the
         // larger ratio whose output error stays within the limit, or none.
         var scan = new List<(string Layer, double Error, bool Chosen)>();
-        var chosen = new List<(int Unit, int Group, int[] Removed)>();
+        var chosen = new List<(int Unit, int Group, int[] Removed, long Saved)>();
         for (int u = 0; u < units.Count; u++)
         {
             var (g, segment) = units[u];
             double error = double.PositiveInfinity, ratio = options.Ratio;
             int[] removed = [];
+            long saved = 0;
             foreach (double r in new[] { options.Ratio, options.Ratio / 2 })
             {
                 removed = Removed(importance[g], segment.Ids, r, options.Align);
@@ -88,21 +91,24 @@ public static class PruneRun
                 var trial = original.Clone();
                 PruneGroup(trial, original, new ChannelMap(), ChannelGroup.Find(trial.Graph).First(x => x.Key == groups[g].Key), removed.ToHashSet(), feeder, samples, options, modelPath);
                 error = RelativeError(reference, Outputs(trial, feeder, samples, modelPath));
+                saved = originalMacs - ModelInspector.TotalMacs(trial, modelPath, feeder.InputShape) ?? 0;
                 ratio = r;
                 if (error <= options.MaxLayerError) break;
             }
             bool ok = removed.Length > 0 && error <= options.MaxLayerError;
             string name = groups[g].Segments.Count == 1 ? segment.Name : $"{segment.Name} ({segment.Ids.Length} of {groups[g].Channels} tied channels)";
             scan.Add((name, error, ok));
-            if (ok) chosen.Add((u, g, removed));
-            progress($"sensitivity {u + 1}/{units.Count}: {name}: relative output error {error:0.0000} at ratio {ratio:0.###}{(ok ? "" : " (kept whole)")}");
+            if (ok) chosen.Add((u, g, removed, saved));
+            progress($"sensitivity {u + 1}/{units.Count}: {name}: relative output error {error:0.0000} at ratio {ratio:0.###}, {saved / 1e6:0.0} M MACs fewer{(ok ? "" : " (kept whole)")}");
         }
 
         // Prune group by group (all its chosen segments at once), refitting consumers towards the
         // original outputs on activations of the model pruned so far, so later refits absorb earlier
         // errors. Errors that each pass the scan can add up: while the whole stays over the limit,
-        // the segment that moved the outputs most in the scan is kept whole and the pruning redone.
-        chosen = chosen.OrderBy(c => scan[c.Unit].Error).ToList();
+        // the segment that saves the fewest MACs for the output error it caused in the scan is
+        // kept whole and the pruning redone (latency follows MACs, so the error budget goes to the
+        // segments that save the most compute for it).
+        chosen = chosen.OrderByDescending(c => originalMacs is null ? -scan[c.Unit].Error : c.Saved / Math.Max(scan[c.Unit].Error, 1e-9)).ToList();
         long removedChannels; int refitted; double final;
         while (true)
         {
@@ -118,10 +124,12 @@ public static class PruneRun
             }
             final = RelativeError(reference, Outputs(model, feeder, samples, modelPath));
             if (final <= options.MaxLayerError || chosen.Count <= 1) break;
-            var worst = chosen[^1];
-            scan[worst.Unit] = scan[worst.Unit] with { Chosen = false };
-            chosen.RemoveAt(chosen.Count - 1);
-            progress($"relative output error {final:0.0000} with {chosen.Count + 1} segments pruned is over the limit; keeping {scan[worst.Unit].Layer} whole");
+            // Segments that save next to no MACs (under 0.1%: a squeeze Conv's few channels) go all at once.
+            var idle = chosen.Where(c => c.Saved < originalMacs / 1000 && scan[c.Unit].Error > 0).ToList();
+            var dropped = idle.Count > 0 && idle.Count < chosen.Count ? idle : [chosen[^1]];
+            foreach (var d in dropped) scan[d.Unit] = scan[d.Unit] with { Chosen = false };
+            chosen.RemoveAll(dropped.Contains);
+            progress($"relative output error {final:0.0000} with {chosen.Count + dropped.Count} segments pruned is over the limit; keeping {string.Join(", ", dropped.Select(d => scan[d.Unit].Layer))} whole");
         }
         progress($"pruned {chosen.Count} of {units.Count} segments, {removedChannels} channels, {refitted} layers refitted; relative output error on calibration {final:0.0000}");
         model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured channel pruning, ratio up to {options.Ratio}, {chosen.Count} segments, least-squares refit" });
@@ -148,14 +156,16 @@ public static class PruneRun
     {
         map.Apply(ChannelPruner.Prune(model.Graph, group, removed));
         int refitted = 0;
-        foreach (var sink in group.Sinks.Where(s => IsPointwise(s) || IsBlockUpsampling(s)))
+        foreach (var sink in group.Sinks.Where(s => IsPlainConv(s) || IsBlockUpsampling(s)))
             if (Refit(model, original, map, sink, feeder, samples, options, origin)) refitted++;
         return refitted;
     }
 
-    private static bool IsPointwise(NodeProto n) =>
-        GraphIndex.IntsAttribute(n, "kernel_shape") is { Count: 2 } k && k[0] == 1 && k[1] == 1
-        && GraphIndex.IntsAttribute(n, "strides").All(s => s == 1) && GraphIndex.IntsAttribute(n, "pads").All(p => p == 0);
+    /// <summary>A dense Conv with explicit pads and no dilation: each output pixel is a linear map
+    /// of one input patch (its im2col row), refitted like a 1x1 Conv over the patch.</summary>
+    private static bool IsPlainConv(NodeProto n) =>
+        n.OpType == "Conv" && GraphIndex.IntAttribute(n, "group", 1) == 1 && GraphIndex.IntsAttribute(n, "dilations").All(d => d == 1)
+        && (GraphIndex.StringAttribute(n, "auto_pad") ?? "NOTSET") == "NOTSET";
 
     /// <summary>A ConvTranspose whose kernel equals its stride: each input pixel alone makes one
     /// output block, so it is a per-pixel linear map like a 1x1 Conv and refits the same way.</summary>
@@ -218,10 +228,11 @@ public static class PruneRun
         }).ToArray();
     }
 
-    /// <summary>Least squares for a 1x1 Conv or block-upsampling ConvTranspose sink: inputs from the
-    /// pruned model, targets (minus bias) from the original model's output of the same layer, at the
-    /// original channels the sink's remaining outputs are.</summary>
-    /// <returns>False when the sink is not the per-pixel map this refit assumes or the data is too little.</returns>
+    /// <summary>Least squares for a Conv sink (over each output pixel's input patch) or a
+    /// block-upsampling ConvTranspose sink (over each input pixel): inputs from the pruned model,
+    /// targets (minus bias) from the original model's output of the same layer, at the original
+    /// channels the sink's remaining outputs are.</summary>
+    /// <returns>False when the sink is not the map this refit assumes or the data is too little.</returns>
     private static bool Refit(ModelProto model, ModelProto original, ChannelMap map, NodeProto sink, ImageFeeder feeder,
         IReadOnlyList<ImageSample> samples, PruneOptions options, string origin)
     {
@@ -230,16 +241,20 @@ public static class PruneRun
         bool transposed = sink.OpType == "ConvTranspose";
         int inChannels = (int)w.Dims[ChannelGroup.SinkInputAxis(sink)];
         int outChannels = (int)(transposed ? w.Dims[1] : w.Dims[0]);
-        int kh = transposed ? (int)w.Dims[2] : 1, kw = transposed ? (int)w.Dims[3] : 1;
-        int columns = outChannels * kh * kw;
+        // A Conv's unknowns are every input channel at every kernel tap, one row per output pixel;
+        // a ConvTranspose's are the input channels, one row per input pixel, its columns the
+        // output block that pixel makes.
+        var patch = transposed ? KernelPatch.Single : KernelPatch.Of(sink, (int)w.Dims[2], (int)w.Dims[3]);
+        int blockH = transposed ? (int)w.Dims[2] : 1, blockW = transposed ? (int)w.Dims[3] : 1;
+        int features = inChannels * patch.Taps, columns = outChannels * blockH * blockW;
         float[] bias = sink.Input.Count > 2 && sink.Input[2].Length > 0 ? TensorData.ReadFloats(index.Initializers[sink.Input[2]]) : new float[outChannels];
         string input = sink.Input[0], output = sink.Output[0];
-        // A 1x1 Conv refits its bias too: removed channels also took their mean away.
+        // A Conv refits its bias too: removed channels also took their mean away.
         bool intercept = !transposed;
         // A layer feeding a residual Add alone is fitted to the original sum minus the pruned
         // shortcut, so that it also absorbs the error the shortcut carries from earlier pruning.
         string? skip = null, sum = null;
-        if (kh == 1 && kw == 1 && index.Consumers(output) is [{ OpType: "Add" } add] && !index.IsGraphOutput(output)
+        if (!transposed && index.Consumers(output) is [{ OpType: "Add" } add] && !index.IsGraphOutput(output)
             && add.Input.Count == 2 && add.Input.Count(i => i == output) == 1 && !index.IsInitializer(add.Input[0] == output ? add.Input[1] : add.Input[0]))
         {
             skip = add.Input[0] == output ? add.Input[1] : add.Input[0];
@@ -260,30 +275,35 @@ public static class PruneRun
             pruned.Runner.Run();
             target.Runner.Run();
             var x = pruned.Floats(input); var y = target.Floats(targetName);
+            int h = (int)pruned.ShapeOf(input)[2], wd = (int)pruned.ShapeOf(input)[3];
+            int oh = (int)target.ShapeOf(targetName)[2], ow = (int)target.ShapeOf(targetName)[3], outPlane = oh * ow;
+            if (transposed ? oh != h * blockH || ow != wd * blockW : oh != patch.OutputSize(h, 0) || ow != patch.OutputSize(wd, 1)) return false;
             var shortcut = skip is null ? default : pruned.Floats(skip);
-            if (skip is not null && shortcut.Length != outChannels * pruned.ShapeOf(skip)[2] * pruned.ShapeOf(skip)[3]) return false;
-            int h = (int)pruned.ShapeOf(input)[2], wd = (int)pruned.ShapeOf(input)[3], plane = h * wd;
-            int oh = (int)target.ShapeOf(targetName)[2], ow = (int)target.ShapeOf(targetName)[3];
-            if (oh != h * kh || ow != wd * kw) return false;
+            if (skip is not null && shortcut.Length != outChannels * outPlane) return false;
+            // Rows: input pixels of a ConvTranspose, output pixels of a Conv.
+            int rowWidth = transposed ? wd : ow, plane = transposed ? h * wd : outPlane;
             int step = Math.Max(1, plane / options.PixelsPerImage);
             for (int p = 0; p < plane; p += step)
             {
-                int i = p / wd, j = p % wd;
-                for (int c = 0; c < inChannels; c++) xs.Add(x[c * plane + p]);
+                int i = p / rowWidth, j = p % rowWidth;
+                patch.AddRow(xs, x, inChannels, h, wd, i, j);
                 if (intercept) xs.Add(1);
                 for (int o = 0; o < outChannels; o++)
-                    for (int di = 0; di < kh; di++)
-                        for (int dj = 0; dj < kw; dj++)
-                            ys.Add(y[(originalOut[o] * oh + i * kh + di) * ow + j * kw + dj] - bias[o] - (skip is null ? 0 : shortcut[o * plane + p]));
+                {
+                    if (!transposed) { ys.Add(y[originalOut[o] * outPlane + p] - bias[o] - (skip is null ? 0 : shortcut[o * outPlane + p])); continue; }
+                    for (int di = 0; di < blockH; di++)
+                        for (int dj = 0; dj < blockW; dj++)
+                            ys.Add(y[(originalOut[o] * oh + i * blockH + di) * ow + j * blockW + dj] - bias[o]);
+                }
                 rows++;
             }
         }
-        int unknowns = inChannels + (intercept ? 1 : 0);
+        int unknowns = features + (intercept ? 1 : 0);
         if (rows < unknowns) return false;
         var solved = LeastSquares.Solve(xs.ToArray(), ys.ToArray(), rows, unknowns, columns, options.Ridge);
-        ChannelPruner.SetSinkWeights(model.Graph, sink, solved, inChannels, columns, transposed);
+        ChannelPruner.SetSinkWeights(model.Graph, sink, solved, features, columns, transposed);
         if (intercept)
-            ChannelPruner.SetBias(model.Graph, sink, Enumerable.Range(0, outChannels).Select(o => bias[o] + (float)solved[inChannels * columns + o]).ToArray());
+            ChannelPruner.SetBias(model.Graph, sink, Enumerable.Range(0, outChannels).Select(o => bias[o] + (float)solved[features * columns + o]).ToArray());
         return true;
     }
 

@@ -183,6 +183,134 @@ public class PruneTests
     }
 
     [Fact]
+    public void TheOcrDetectorsPyramidConcatIsOneGroupOfFourSeparateSegments()
+    {
+        var model = OnnxFile.Load(TestAssets.OcrDetector);
+        GraphPreparation.Prepare(model);
+        // PP-OCRv4's neck: four 3x3 Convs (96 -> 24, one per pyramid level), each gated by a
+        // squeeze-and-excitation block and added to its gated self, three upsampled by Resize,
+        // concatenated into the 96 channels the head's 3x3 Conv reads.
+        var group = Assert.Single(ChannelGroup.Find(model.Graph), g => g.Sinks.Any(s => s.Name == "p2o.Conv.61"));
+        Assert.Equal(96, group.Channels);
+        Assert.False(group.IsStream); // each channel is written by one Conv: pruned by default
+        Assert.Equal(["p2o.Conv.49", "p2o.Conv.52", "p2o.Conv.55", "p2o.Conv.58"], group.Segments.Select(s => s.Name));
+        Assert.All(group.Segments, s => Assert.Equal(24, s.Ids.Length));
+        // Sources: the four Convs and their four gates; sinks: the gates' squeeze Convs and the head.
+        Assert.Equal(8, group.Sources.Count);
+        Assert.Equal(["p2o.Conv.50", "p2o.Conv.53", "p2o.Conv.56", "p2o.Conv.59", "p2o.Conv.61"], group.Sinks.Select(s => s.Name).Order());
+        var concat = model.Graph.Node.Single(n => n.OpType == "Concat" && group.Ids.ContainsKey(n.Output[0]));
+        // The concat's channel k of input i is channel offset(i) + k of its output.
+        int at = 0;
+        foreach (string input in concat.Input)
+        {
+            Assert.Equal(group.Ids[concat.Output[0]].Skip(at).Take(group.Ids[input].Length), group.Ids[input]);
+            at += group.Ids[input].Length;
+        }
+        Assert.Equal(3, model.Graph.Node.Count(n => n.OpType == "Resize" && group.Ids.ContainsKey(n.Output[0])));
+    }
+
+    [Fact]
+    public void RemovingConcatenatedChannelsIsExactWhenTheChannelsAreZero()
+    {
+        // Zero the removed channels at the Convs that write them (the gate only scales them, and
+        // x + x * gate stays zero), then remove them from the Convs, the gates, the squeeze Convs
+        // and the head: the outputs must not move, so every slice lines up with the concat offsets.
+        var zeroed = OnnxFile.Load(TestAssets.OcrDetector);
+        GraphPreparation.Prepare(zeroed);
+        var group = ChannelGroup.Find(zeroed.Graph).Single(g => g.Sinks.Any(s => s.Name == "p2o.Conv.61"));
+        var removed = group.Segments.SelectMany(s => new[] { s.Ids[0], s.Ids[7], s.Ids[^1] }).ToHashSet();
+        var index = new GraphIndex(zeroed.Graph);
+        foreach (var conv in group.Sources.Where(s => group.Segments.Any(seg => seg.Name == s.Name)))
+        {
+            int[] ids = group.Ids[conv.Output[0]];
+            foreach (int input in new[] { 1, 2 }.Where(i => i < conv.Input.Count))
+            {
+                var t = index.Initializers[conv.Input[input]];
+                float[] v = TensorData.ReadFloats(t);
+                long inner = v.LongLength / ids.Length;
+                for (int k = 0; k < ids.Length; k++)
+                    if (removed.Contains(ids[k])) Array.Clear(v, (int)(k * inner), (int)inner);
+                zeroed.Graph.Initializer.Remove(t);
+                zeroed.Graph.Initializer.Add(TensorData.Floats(t.Name, v, t.Dims.ToArray()));
+            }
+        }
+        var pruned = zeroed.Clone();
+        var kept = ChannelPruner.Prune(pruned.Graph, ChannelGroup.Find(pruned.Graph).Single(g => g.Sinks.Any(s => s.Name == "p2o.Conv.61")), removed);
+        var head = new GraphIndex(pruned.Graph).Initializers[pruned.Graph.Node.Single(n => n.Name == "p2o.Conv.61").Input[1]];
+        Assert.Equal([24, 96 - 12, 3, 3], head.Dims);
+        Assert.Equal(96 - 12, kept[group.Sinks.Single(s => s.Name == "p2o.Conv.61").Input[0]].Length);
+
+        var before = Run(zeroed, TestAssets.OcrDetector);
+        var after = Run(pruned, TestAssets.OcrDetector);
+        for (int s = 0; s < before.Count; s++)
+            for (int i = 0; i < before[s][0].Length; i++)
+                Assert.True(Math.Abs(before[s][0][i] - after[s][0][i]) <= 1e-4, $"image {s} map[{i}]: {before[s][0][i]} vs {after[s][0][i]}");
+    }
+
+    [Theory]
+    [InlineData(3, 1, 1)]
+    [InlineData(3, 2, 1)]
+    [InlineData(5, 2, 2)]
+    [InlineData(1, 1, 0)]
+    public void AKernelPatchTimesTheWeightsIsTheConvOrtComputes(int kernel, int stride, int pad)
+    {
+        // The im2col rows the 3x3 refit solves over must be exactly what a Conv multiplies: same
+        // order as the weights, zeros where the window overhangs, the stride's steps.
+        const int channels = 3, outChannels = 4, h = 9, w = 11;
+        var random = new Random(kernel * 10 + stride);
+        float[] weights = Enumerable.Range(0, outChannels * channels * kernel * kernel).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] bias = Enumerable.Range(0, outChannels).Select(_ => (float)random.NextDouble()).ToArray();
+        var conv = new EdgeCam.ModelTool.Onnx.Proto.NodeProto { OpType = "Conv", Name = "conv", Input = { "x", "w", "b" }, Output = { "y" } };
+        conv.Attribute.Add(new EdgeCam.ModelTool.Onnx.Proto.AttributeProto { Name = "strides", Type = EdgeCam.ModelTool.Onnx.Proto.AttributeProto.Types.AttributeType.Ints, Ints = { stride, stride } });
+        conv.Attribute.Add(new EdgeCam.ModelTool.Onnx.Proto.AttributeProto { Name = "pads", Type = EdgeCam.ModelTool.Onnx.Proto.AttributeProto.Types.AttributeType.Ints, Ints = { pad, pad, pad, pad } });
+        var model = new EdgeCam.ModelTool.Onnx.Proto.ModelProto
+        {
+            IrVersion = 8,
+            OpsetImport = { new EdgeCam.ModelTool.Onnx.Proto.OperatorSetIdProto { Domain = "", Version = 13 } },
+            Graph = new EdgeCam.ModelTool.Onnx.Proto.GraphProto
+            {
+                Name = "conv", Node = { conv },
+                Initializer = { TensorData.Floats("w", weights, outChannels, channels, kernel, kernel), TensorData.Floats("b", bias, outChannels) },
+                Input = { Value("x", 1, channels, h, w) },
+                Output = { Value("y", 1, outChannels, -1, -1) },
+            },
+        };
+        float[] input = Enumerable.Range(0, channels * h * w).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        using var session = OrtSession.FromBytes(model.ToByteArray(), "conv", new SessionOptions { IntraOpThreads = 1 });
+        using var runner = new ModelRunner(session, new Dictionary<string, long[]> { ["x"] = [1, channels, h, w] });
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(input.AsSpan()).CopyTo(runner.Input(0).Bytes);
+        runner.Run();
+        var output = runner.AsFloat(0).ToArray();
+
+        var patch = KernelPatch.Of(conv, kernel, kernel);
+        int oh = patch.OutputSize(h, 0), ow = patch.OutputSize(w, 1);
+        Assert.Equal(outChannels * oh * ow, output.Length);
+        var row = new List<double>();
+        for (int i = 0; i < oh; i++)
+            for (int j = 0; j < ow; j++)
+            {
+                row.Clear();
+                patch.AddRow(row, input, channels, h, w, i, j);
+                Assert.Equal(channels * patch.Taps, row.Count);
+                for (int o = 0; o < outChannels; o++)
+                {
+                    double sum = bias[o];
+                    for (int f = 0; f < row.Count; f++) sum += row[f] * weights[o * row.Count + f];
+                    Assert.True(Math.Abs(sum - output[(o * oh + i) * ow + j]) < 1e-4, $"({o},{i},{j}): {sum} vs {output[(o * oh + i) * ow + j]}");
+                }
+            }
+
+        static EdgeCam.ModelTool.Onnx.Proto.ValueInfoProto Value(string name, params long[] dims)
+        {
+            var shape = new EdgeCam.ModelTool.Onnx.Proto.TensorShapeProto();
+            foreach (long d in dims)
+                shape.Dim.Add(d >= 0 ? new EdgeCam.ModelTool.Onnx.Proto.TensorShapeProto.Types.Dimension { DimValue = d }
+                    : new EdgeCam.ModelTool.Onnx.Proto.TensorShapeProto.Types.Dimension { DimParam = "d" + shape.Dim.Count });
+            return new() { Name = name, Type = new() { TensorType = new() { ElemType = 1, Shape = shape } } };
+        }
+    }
+
+    [Fact]
     public void LeastSquaresRecoversAKnownLinearMap()
     {
         var random = new Random(7);
