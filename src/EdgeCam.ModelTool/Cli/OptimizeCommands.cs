@@ -20,24 +20,26 @@ public static class OptimizeCommands
     {
         var model = new Argument<string>("MODEL") { Description = "The float .onnx model." };
         var calibration = new Option<string>("--calibration") { Description = "Directory of real images to measure channels and refit on.", Required = true };
-        var ratio = new Option<double>("--ratio") { Description = "Share of output channels to remove from each pruned layer (0..1).", Required = true };
+        var ratio = new Option<double>("--ratio") { Description = "Share of output channels to remove from each pruned layer (0..1; 0 with --drop-blocks: blocks only).", Required = true };
         var output = new Option<string>("--output") { Description = "The pruned float model to write; its card is written beside it.", Required = true };
         var maxError = new Option<double>("--max-layer-error") { Description = "Sensitivity scan: prune a segment only if pruning it alone moves the worst output by at most this relative RMS error; all pruned together must stay within it too.", DefaultValueFactory = _ => 0.10 };
         var align = new Option<int>("--align") { Description = "Keep a multiple of this many channels per pruned segment (integer kernels work in channel blocks; 1: no rounding).", DefaultValueFactory = _ => 1 };
         var streams = new Option<bool>("--residual-streams") { Description = "Also prune channels tied through residual Adds and channel pads (removed from every block of the stream; costs accuracy without retraining)." };
+        var blocks = new Option<bool>("--drop-blocks") { Description = "First remove whole residual blocks (y = x + F(x) becomes y = x, the next layers refitted) while the output error stays within --max-layer-error: removes operators, which small models' latency is mostly made of." };
         var card = Card();
         var crops = Crops();
         var textLines = TextLines();
         var runtime = Runtime();
-        var command = new Command("prune", "Structured channel pruning without retraining: fold BatchNorm, remove Conv output channels and their consumers' inputs, least-squares refit.")
-        { model, calibration, ratio, output, maxError, align, streams, card, crops, textLines, runtime };
+        var command = new Command("prune", "Structured pruning without retraining: fold BatchNorm, remove Conv output channels and their consumers' inputs (and, asked, whole residual blocks), least-squares refit.")
+        { model, calibration, ratio, output, maxError, align, streams, blocks, card, crops, textLines, runtime };
         command.SetAction(r => ToolCommandLine.Run(() =>
         {
             OrtEnvironment.Initialize(r.GetValue(runtime));
             string m = r.GetValue(model)!, o = r.GetValue(output)!;
             var s = Pruning.PruneRun.Run(m, r.GetValue(card), r.GetValue(calibration)!, o, new Pruning.PruneOptions
-            { Ratio = r.GetValue(ratio), MaxLayerError = r.GetValue(maxError), Align = r.GetValue(align), ResidualStreams = r.GetValue(streams), CropRows = r.GetValue(crops), TextLines = r.GetValue(textLines) }, Progress);
-            Console.WriteLine($"{o}: {s.Pruned} of {s.Groups} channel groups pruned ({s.ChannelsRemoved} channels removed, {s.Refitted} layers refitted); " +
+            { Ratio = r.GetValue(ratio), MaxLayerError = r.GetValue(maxError), Align = r.GetValue(align), ResidualStreams = r.GetValue(streams), DropBlocks = r.GetValue(blocks), CropRows = r.GetValue(crops), TextLines = r.GetValue(textLines) }, Progress);
+            string dropped = r.GetValue(blocks) ? $"{s.Blocks.Dropped} of {s.Blocks.Found} residual blocks dropped ({s.Blocks.Operators} operators); " : "";
+            Console.WriteLine($"{o}: {dropped}{s.Pruned} of {s.Groups} channel groups pruned ({s.ChannelsRemoved} channels removed, {s.Refitted} layers refitted); " +
                 $"{new FileInfo(m).Length:N0} -> {new FileInfo(o).Length:N0} bytes");
         }));
         return command;

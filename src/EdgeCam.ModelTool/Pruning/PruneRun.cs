@@ -30,9 +30,21 @@ public sealed record PruneOptions
     /// channel removed from every block of a stream). Opt-in: on BlazeFace, removing stream
     /// channels without retraining costs far more precision than the output error shows.</summary>
     public bool ResidualStreams { get; init; }
+    /// <summary>First remove whole residual blocks (y = x + F(x) becomes y = x, the layers after
+    /// refitted) while the output error stays within the limit: a small model's latency is mostly
+    /// per-operator cost, which channel pruning does not remove.</summary>
+    public bool DropBlocks { get; init; }
 }
 
-public sealed record PruneSummary(int Groups, int Pruned, long ChannelsRemoved, int Refitted, IReadOnlyList<(string Layer, double Error, bool Chosen)> Scan);
+public sealed record PruneSummary(int Groups, int Pruned, long ChannelsRemoved, int Refitted, IReadOnlyList<(string Layer, double Error, bool Chosen)> Scan)
+{
+    public BlockSummary Blocks { get; init; } = new(0, 0, 0, []);
+}
+
+/// <param name="Found">Residual blocks with identity shortcuts.</param>
+/// <param name="Dropped">How many of them were removed.</param>
+/// <param name="Operators">Operators removed with them.</param>
+public sealed record BlockSummary(int Found, int Dropped, int Operators, IReadOnlyList<(string Block, double Error, bool Dropped)> Scan);
 
 /// <summary>
 /// Training-free structured pruning (the channel-pruning approach of He et al. 2017 / ThiNet):
@@ -45,11 +57,12 @@ public sealed record PruneSummary(int Groups, int Pruned, long ChannelsRemoved, 
 /// original model's output (for a block feeding a residual Add: the original sum minus the
 /// pruned shortcut).
 /// </summary>
-public static class PruneRun
+public static partial class PruneRun
 {
     public static PruneSummary Run(string modelPath, string? cardPath, string calibrationDir, string outputPath, PruneOptions options, Action<string> progress)
     {
-        if (!(options.Ratio > 0 && options.Ratio < 1)) throw new ToolException($"--ratio {options.Ratio}: expected a number between 0 and 1 (the share of channels to remove)");
+        if (!(options.Ratio >= 0 && options.Ratio < 1) || options.Ratio == 0 && !options.DropBlocks)
+            throw new ToolException($"--ratio {options.Ratio}: expected a number between 0 and 1 (the share of channels to remove; 0 only with --drop-blocks)");
         if (options.Align is < 1 or > 64) throw new ToolException($"--align {options.Align}: expected a channel count between 1 and 64");
         var model = OnnxFile.Load(modelPath);
         var files = ImageFeeder.ImagesIn(calibrationDir, "--calibration");
@@ -59,17 +72,47 @@ public static class PruneRun
         if (model.Graph.Node.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear"))
             throw new ToolException($"{modelPath}: already quantised; prune the float model, then quantise");
         GraphPreparation.Prepare(model);
-        var original = model.Clone();
+        var context = new PruneContext(model.Clone(), Outputs(model, feeder, samples, modelPath), feeder, samples, options, modelPath, progress);
+        var blocks = new BlockSummary(0, 0, 0, []);
+        if (options.DropBlocks)
+        {
+            (model, blocks) = DropBlocks(context);
+            // Channel pruning then works on the model without those blocks, against the same reference outputs.
+            context = context with { Original = model.Clone() };
+        }
+        var summary = options.Ratio > 0 ? PruneChannels(context, ref model, blocks.Dropped > 0) : new PruneSummary(0, 0, 0, 0, []);
+        summary = summary with { Blocks = blocks };
+        string kinds = string.Join(", ", new[] { blocks.Dropped > 0 ? $"{blocks.Dropped} residual blocks dropped" : null, summary.Pruned > 0 ? $"channel pruning up to ratio {options.Ratio}, {summary.Pruned} segments" : null }.OfType<string>());
+        model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured pruning: {(kinds.Length > 0 ? kinds : "nothing removed")}, least-squares refit" });
+        OnnxFile.SaveLoadable(model, outputPath);
+        string outCard = Path.ChangeExtension(outputPath, ".card.json");
+        if (Path.GetFullPath(outCard) != Path.GetFullPath(card)) DurableFile.Write(outCard, File.ReadAllBytes(card));
+        return summary;
+    }
+
+    /// <summary>What every phase of one prune run shares: the model it starts from, the calibration
+    /// inputs and the original model's outputs on them (every error is measured against those).</summary>
+    private sealed record PruneContext(ModelProto Original, List<float[][]> Reference, ImageFeeder Feeder, IReadOnlyList<ImageSample> Samples,
+        PruneOptions Options, string Origin, Action<string> Progress);
+
+    /// <summary>Channel pruning of <paramref name="model"/> (replaced by the pruned model).</summary>
+    private static PruneSummary PruneChannels(PruneContext context, ref ModelProto model, bool blocksDropped)
+    {
+        var (original, reference, feeder, samples, options, modelPath, progress) = context;
         var all = ChannelGroup.Find(model.Graph);
         var groups = all.Where(g => options.ResidualStreams || !g.IsStream).ToList();
         if (groups.Count == 0)
-            throw new ToolException(all.Count > 0
-                ? $"{modelPath}: every Conv output it could prune runs through a residual stream ({all.Count(g => g.IsStream)} tied groups, {all.Where(g => g.IsStream).Sum(g => g.Channels)} channels); --residual-streams prunes those"
-                : $"{modelPath}: no Conv layer whose output channels can be removed (every Conv output reaches a Concat, Transpose, graph output or another operator whose channels cannot follow)");
+        {
+            string why = all.Count > 0
+                ? $"every Conv output it could prune runs through a residual stream ({all.Count(g => g.IsStream)} tied groups, {all.Where(g => g.IsStream).Sum(g => g.Channels)} channels); --residual-streams prunes those"
+                : "no Conv layer whose output channels can be removed (every Conv output reaches a Concat, Transpose, graph output or another operator whose channels cannot follow)";
+            if (!blocksDropped) throw new ToolException($"{modelPath}: {why}");
+            progress($"no channels pruned: {why}");
+            return new PruneSummary(0, 0, 0, 0, []);
+        }
         var units = groups.SelectMany((g, gi) => g.Segments.Select(s => (Group: gi, Segment: s))).ToList();
         progress($"{groups.Count} prunable channel groups ({units.Count} segments, {groups.Sum(g => g.Channels)} channels); importance and sensitivity on {samples.Count} calibration inputs");
 
-        var reference = Outputs(original, feeder, samples, modelPath);
         long? originalMacs = ModelInspector.TotalMacs(original, modelPath, feeder.InputShape);
         var importance = Importance(original, groups, feeder, samples, modelPath);
 
@@ -132,10 +175,6 @@ public static class PruneRun
             progress($"relative output error {final:0.0000} with {chosen.Count + dropped.Count} segments pruned is over the limit; keeping {string.Join(", ", dropped.Select(d => scan[d.Unit].Layer))} whole");
         }
         progress($"pruned {chosen.Count} of {units.Count} segments, {removedChannels} channels, {refitted} layers refitted; relative output error on calibration {final:0.0000}");
-        model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured channel pruning, ratio up to {options.Ratio}, {chosen.Count} segments, least-squares refit" });
-        OnnxFile.SaveLoadable(model, outputPath);
-        string outCard = Path.ChangeExtension(outputPath, ".card.json");
-        if (Path.GetFullPath(outCard) != Path.GetFullPath(card)) DurableFile.Write(outCard, File.ReadAllBytes(card));
         return new PruneSummary(units.Count, chosen.Count, removedChannels, refitted, scan);
     }
 

@@ -311,6 +311,72 @@ public class PruneTests
     }
 
     [Fact]
+    public void TheOcrClassifiersIdentityShortcutBlocksAreFoundAndDroppingAZeroBodyChangesNothing()
+    {
+        var model = OnnxFile.Load(TestAssets.OcrClassifier);
+        GraphPreparation.Prepare(model);
+        // MobileNetV3-small: seven inverted residuals with identity shortcuts (the strided and
+        // widening ones have none); six carry a squeeze-and-excitation gate.
+        var blocks = ResidualBlock.Find(model.Graph);
+        Assert.Equal(7, blocks.Count);
+        Assert.Equal(6, blocks.Count(b => b.Body.Any(n => n.OpType == "GlobalAveragePool")));
+        Assert.All(blocks, b => Assert.DoesNotContain(b.Add, b.Body));
+
+        // A block whose last Conv writes zeros adds nothing: dropping it must not move the outputs.
+        var block = blocks[3];
+        var last = block.Body.Last(n => n.OpType == "Conv");
+        var index = new GraphIndex(model.Graph);
+        foreach (string input in last.Input.Skip(1))
+        {
+            var t = index.Initializers[input];
+            model.Graph.Initializer.Remove(t);
+            model.Graph.Initializer.Add(TensorData.Floats(t.Name, new float[TensorData.ElementCount(t)], t.Dims.ToArray()));
+        }
+        var dropped = model.Clone();
+        var again = ResidualBlock.Find(dropped.Graph).Single(b => b.Add.Output[0] == block.Add.Output[0]);
+        var readers = again.Drop(dropped.Graph);
+        Assert.NotEmpty(readers);
+        Assert.Equal(model.Graph.Node.Count - block.Body.Count - 1, dropped.Graph.Node.Count);
+        Assert.DoesNotContain(dropped.Graph.Node, n => n.Output.Contains(block.Add.Output[0]));
+
+        var before = Run(model, TestAssets.OcrClassifier);
+        var after = Run(dropped, TestAssets.OcrClassifier);
+        for (int s = 0; s < before.Count; s++)
+            for (int i = 0; i < before[s][0].Length; i++)
+                Assert.True(Math.Abs(before[s][0][i] - after[s][0][i]) <= 1e-5, $"image {s} output[{i}]: {before[s][0][i]} vs {after[s][0][i]}");
+    }
+
+    [Fact]
+    public void DroppingBlocksRemovesOperatorsWithinTheErrorLimit()
+    {
+        string output = Path.Combine(TestAssets.TempDir("prune"), "cls.blocks.onnx");
+        var lines = new List<string>();
+        // Calibrated on the text lines of two pages, judged on those of a third (as bench/ does).
+        var summary = PruneRun.Run(TestAssets.OcrClassifier, null, TextLineTests.PageDir("calib", "page.png", "bw_text.png"), output,
+            new PruneOptions { Ratio = 0, DropBlocks = true, MaxLayerError = 0.15, TextLines = true }, lines.Add);
+        Assert.Equal(7, summary.Blocks.Found);
+        Assert.Contains(lines, l => l.StartsWith("block 7/7: ", StringComparison.Ordinal));
+        Assert.True(summary.Blocks.Dropped > 0, string.Join("\n", lines));
+        Assert.All(summary.Blocks.Scan.Where(s => s.Dropped), s => Assert.True(s.Error <= 0.15, $"{s.Block}: {s.Error}"));
+        Assert.Equal(0, summary.Pruned); // --ratio 0: blocks only
+        var before = OnnxFile.Load(TestAssets.OcrClassifier);
+        GraphPreparation.Prepare(before);
+        var after = OnnxFile.Load(output);
+        Assert.Equal(before.Graph.Node.Count - summary.Blocks.Operators, after.Graph.Node.Count);
+        Assert.True(summary.Blocks.Operators >= 6);
+        AssertShrank(TestAssets.OcrClassifier, output, [1, 3, 48, 192]);
+        var report = Evaluator.Run(new EvalOptions
+        {
+            Candidate = output, Reference = TestAssets.OcrClassifier, ImagesDir = TextLineTests.PageDir("eval", "imageTextN.png"), TextLines = true, LatencyRuns = 1,
+        }, _ => { });
+        Assert.True(report.Top1Agreement >= 0.95, $"top-1 agreement {report.Top1Agreement:0.000} on {report.Inputs} inputs");
+
+        var e = Assert.Throws<ToolException>(() => PruneRun.Run(TestAssets.OcrClassifier, null, QuantizeTests.Calibration(), output,
+            new PruneOptions { Ratio = 0 }, _ => { }));
+        Assert.StartsWith("--ratio 0:", e.Message);
+    }
+
+    [Fact]
     public void LeastSquaresRecoversAKnownLinearMap()
     {
         var random = new Random(7);

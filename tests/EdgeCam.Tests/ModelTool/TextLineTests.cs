@@ -85,7 +85,7 @@ public class TextLineTests
         Assert.Contains("blank.pgm: no text lines found", e.Message);
     }
 
-    private static string PageDir(string name, params string[] pages)
+    internal static string PageDir(string name, params string[] pages)
     {
         string dir = TestAssets.TempDir(name);
         foreach (string p in pages) File.CreateSymbolicLink(Path.Combine(dir, p), TestAssets.TextPage(p));
