@@ -52,6 +52,7 @@ internal static unsafe class OrtApi
     public static delegate* unmanaged<nint*, nint> CreateSessionOptions => (delegate* unmanaged<nint*, nint>)Slot(10);
     public static delegate* unmanaged<nint, byte*, nint> SetOptimizedModelFilePath => (delegate* unmanaged<nint, byte*, nint>)Slot(11);
     public static delegate* unmanaged<nint, ExecutionMode, nint> SetSessionExecutionMode => (delegate* unmanaged<nint, ExecutionMode, nint>)Slot(13);
+    public static delegate* unmanaged<nint, byte*, nint> EnableProfiling => (delegate* unmanaged<nint, byte*, nint>)Slot(14);
     public static delegate* unmanaged<nint, GraphOptimizationLevel, nint> SetSessionGraphOptimizationLevel => (delegate* unmanaged<nint, GraphOptimizationLevel, nint>)Slot(23);
     public static delegate* unmanaged<nint, int, nint> SetIntraOpNumThreads => (delegate* unmanaged<nint, int, nint>)Slot(24);
     public static delegate* unmanaged<nint, int, nint> SetInterOpNumThreads => (delegate* unmanaged<nint, int, nint>)Slot(25);

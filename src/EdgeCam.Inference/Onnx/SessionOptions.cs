@@ -14,6 +14,9 @@ public sealed record SessionOptions
     public bool AllowSpinning { get; init; }
     /// <summary>Where ORT writes the optimised graph (load it next time to start faster).</summary>
     public string? OptimizedModelPath { get; init; }
+    /// <summary>Record every operator's time; ORT writes them (a Chrome trace, PREFIX_date_time.json)
+    /// when the session is released. For tools that ask where a model's time goes, not for devices.</summary>
+    public string? ProfilePrefix { get; init; }
 }
 
 /// <summary>An OrtSessionOptions built from <see cref="SessionOptions"/>, released once.</summary>
@@ -38,6 +41,9 @@ internal sealed unsafe class NativeSessionOptions : IDisposable
             if (options.OptimizedModelPath is { Length: > 0 } optimized)
                 using (var path = new Utf8String(optimized))
                     OrtStatus.Check(OrtApi.SetOptimizedModelFilePath(h, path.Pointer), modelPath);
+            if (options.ProfilePrefix is { Length: > 0 } prefix)
+                using (var p = new Utf8String(prefix))
+                    OrtStatus.Check(OrtApi.EnableProfiling(h, p.Pointer), modelPath);
         }
         catch
         {

@@ -57,9 +57,10 @@ public static class OptimizeCommands
         var runs = new Option<int>("--runs") { Description = "Timing rounds (each over up to 8 inputs, both models alternating).", DefaultValueFactory = _ => 20 };
         var threads = new Option<int>("--threads") { Description = "ORT intra-op threads for both models.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of the table." };
+        var profile = new Option<string?>("--profile") { Description = "Also record ORT's time per operator for both models (trace files PREFIX.reference_*.json and PREFIX.candidate_*.json) and print where each model's time goes." };
         var runtime = Runtime();
         var command = new Command("eval", "Judge a candidate model against its float reference on real images: quality, output error, latency, size.")
-        { candidate, reference, images, annotations, card, crops, textLines, runs, threads, json, runtime };
+        { candidate, reference, images, annotations, card, crops, textLines, runs, threads, json, profile, runtime };
         command.SetAction(r => ToolCommandLine.Run(() =>
         {
             OrtEnvironment.Initialize(r.GetValue(runtime));
@@ -67,9 +68,11 @@ public static class OptimizeCommands
             {
                 Candidate = r.GetValue(candidate)!, Reference = r.GetValue(reference)!, ImagesDir = r.GetValue(images)!,
                 Annotations = r.GetValue(annotations), Card = r.GetValue(card), CropRows = r.GetValue(crops), TextLines = r.GetValue(textLines),
-                LatencyRuns = r.GetValue(runs), Threads = r.GetValue(threads),
+                LatencyRuns = r.GetValue(runs), Threads = r.GetValue(threads), ProfilePrefix = r.GetValue(profile) is { } p ? Path.GetFullPath(p) : null,
             }, Progress);
             Console.Write(r.GetValue(json) ? System.Text.Json.JsonSerializer.Serialize(report, ReportJson.Default.EvalReport) + "\n" : Evaluation.EvalPrinter.ToText(report));
+            // The sessions are released by now, so ORT has written its traces.
+            if (r.GetValue(profile) is { } prefix) Console.Error.Write(Evaluation.OrtProfile.Compare(Path.GetFullPath(prefix)));
         }));
         return command;
     }

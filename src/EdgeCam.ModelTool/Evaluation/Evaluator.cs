@@ -20,6 +20,8 @@ public sealed record EvalOptions
     public bool TextLines { get; init; }
     public int LatencyRuns { get; init; } = 20;
     public int Threads { get; init; } = 2;
+    /// <summary>Have ORT record both models' operator times (<see cref="OrtProfile"/>) under this path prefix.</summary>
+    public string? ProfilePrefix { get; init; }
     /// <summary>Probability above which a map pixel counts as "on" (DBNet's text threshold).</summary>
     public float MapThreshold { get; init; } = 0.3f;
 }
@@ -56,8 +58,8 @@ public static class Evaluator
         }
 
         var options = new SessionOptions { IntraOpThreads = o.Threads };
-        using var refSession = OrtSession.FromFile(o.Reference, options);
-        using var candSession = OrtSession.FromFile(o.Candidate, options);
+        using var refSession = OrtSession.FromFile(o.Reference, options with { ProfilePrefix = o.ProfilePrefix is { } rp ? rp + ".reference" : null });
+        using var candSession = OrtSession.FromFile(o.Candidate, options with { ProfilePrefix = o.ProfilePrefix is { } cp ? cp + ".candidate" : null });
         var shape = new Dictionary<string, long[]> { [refSession.Inputs[0].Name] = feeder.InputShape };
         using var refRunner = new ModelRunner(refSession, shape);
         using var candRunner = new ModelRunner(candSession, new Dictionary<string, long[]> { [candSession.Inputs[0].Name] = feeder.InputShape });

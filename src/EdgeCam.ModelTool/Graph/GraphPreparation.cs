@@ -5,8 +5,9 @@ namespace EdgeCam.ModelTool.Graph;
 
 /// <summary>
 /// Float-exact (up to rounding) rewrites done before quantising or pruning, so that weights are
-/// initializers and every Conv carries its BatchNorm: Constant nodes become initializers,
-/// BatchNormalization after Conv/ConvTranspose is folded into the weights and bias, and division
+/// initializers and every Conv carries its bias and BatchNorm: Constant nodes become initializers,
+/// a per-channel constant Add after Conv/ConvTranspose (how paddle2onnx writes a bias) and
+/// BatchNormalization after Conv/ConvTranspose are folded into the weights and bias, and division
 /// by a constant becomes multiplication (ORT has an integer Mul, not an integer Div).
 /// </summary>
 public static class GraphPreparation
@@ -14,6 +15,7 @@ public static class GraphPreparation
     public static void Prepare(ModelProto model)
     {
         ConstantsToInitializers(model.Graph);
+        FoldBiasAdds(model.Graph);
         FoldBatchNorms(model.Graph);
         DivisionByConstantToMul(model.Graph);
     }
@@ -29,6 +31,43 @@ public static class GraphPreparation
             graph.Initializer.Add(init);
             graph.Node.Remove(node);
         }
+    }
+
+    /// <summary>Folds Add(Conv or ConvTranspose output, constant of shape [C,1,1] or [1,C,1,1])
+    /// into the layer's bias: one element-wise pass over the layer's output less, and a BatchNorm
+    /// after it becomes foldable too.</summary>
+    /// <returns>How many Adds were folded.</returns>
+    public static int FoldBiasAdds(GraphProto graph)
+    {
+        int folded = 0;
+        var index = new GraphIndex(graph);
+        foreach (var add in graph.Node.Where(n => n.OpType == "Add" && n.Input.Count == 2).ToList())
+        {
+            int side = index.Producer(add.Input[0]) is { OpType: "Conv" or "ConvTranspose" } ? 0 : 1;
+            if (index.Producer(add.Input[side]) is not { OpType: "Conv" or "ConvTranspose" } conv) continue;
+            if (index.Consumers(conv.Output[0]).Count != 1 || index.IsGraphOutput(conv.Output[0]) || conv.Output.Count != 1) continue;
+            if (index.Initializers.GetValueOrDefault(add.Input[1 - side]) is not { DataType: 1 } constant) continue;
+            if (conv.Input.Count < 2 || !index.Initializers.TryGetValue(conv.Input[1], out var weight) || weight.Dims.Count != 4) continue;
+            if (conv.OpType == "ConvTranspose" && GraphIndex.IntAttribute(conv, "group", 1) != 1) continue;
+            int channels = WeightLayout.Of(conv.OpType, weight.Dims.ToArray()).OutChannels;
+            long[] dims = constant.Dims.ToArray();
+            // Only a per-channel constant: [C] alone would broadcast along the width.
+            bool perChannel = dims is [var c3, 1, 1] && c3 == channels || dims is [1, var c4, 1, 1] && c4 == channels;
+            if (!perChannel) continue;
+            float[] offsets = TensorData.ReadFloats(constant);
+            float[] bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 && index.Initializers.TryGetValue(conv.Input[2], out var b)
+                ? TensorData.ReadFloats(b) : new float[channels];
+            for (int k = 0; k < channels; k++) bias[k] += offsets[k];
+            string biasName = Unique(index, (conv.Name.Length > 0 ? conv.Name : conv.Output[0]) + "_bias");
+            graph.Initializer.Add(TensorData.Floats(biasName, bias, channels));
+            if (conv.Input.Count > 2) conv.Input[2] = biasName; else conv.Input.Add(biasName);
+            conv.Output[0] = add.Output[0];
+            graph.Node.Remove(add);
+            folded++;
+            index = new GraphIndex(graph);
+        }
+        RemoveUnusedInitializers(graph);
+        return folded;
     }
 
     /// <returns>How many BatchNormalization nodes were folded.</returns>

@@ -28,9 +28,13 @@ public static class Calibrator
     {
         using var probe = new ActivationProbe(model, tensors, new Dictionary<string, long[]> { [InputName(model)] = feeder.InputShape }, origin);
         var runner = probe.Runner;
-        var watched = tensors.Select(probe.IndexOf).Where(i => i >= 0 && runner.ElementTypeOf(i) == TensorElementType.Float).ToArray();
-        var min = new float[runner.Count];
-        var max = new float[runner.Count];
+        // Slot runner.Count is the model's input: its range comes from the preprocessed values fed
+        // to it (the first Conv reads it, and without a range it would stay a float Conv).
+        int inputSlot = runner.Count;
+        var watched = tensors.Select(probe.IndexOf).Where(i => i >= 0 && runner.ElementTypeOf(i) == TensorElementType.Float).ToList();
+        if (tensors.Contains(runner.Input(0).Name) && runner.Input(0).ElementType == TensorElementType.Float) watched.Add(inputSlot);
+        var min = new float[runner.Count + 1];
+        var max = new float[runner.Count + 1];
         Array.Fill(min, float.PositiveInfinity);
         Array.Fill(max, float.NegativeInfinity);
         int passes = method == CalibrationMethod.MinMax ? 1 : 2;
@@ -41,7 +45,7 @@ public static class Calibrator
             runner.Run();
             foreach (int o in watched)
             {
-                var values = runner.AsFloat(o);
+                var values = ValuesOf(o);
                 if (values.IsEmpty) continue;
                 float lo = min[o], hi = max[o];
                 foreach (float v in values) { if (v < lo) lo = v; if (v > hi) hi = v; }
@@ -53,7 +57,7 @@ public static class Calibrator
         var ranges = new Dictionary<string, ValueRange>();
         if (method == CalibrationMethod.MinMax)
         {
-            foreach (int o in watched) if (float.IsFinite(min[o])) ranges[runner.NameOf(o)] = new(min[o], max[o]);
+            foreach (int o in watched) if (float.IsFinite(min[o])) ranges[NameOf(o)] = new(min[o], max[o]);
             return ranges;
         }
 
@@ -67,18 +71,18 @@ public static class Calibrator
                 if (!(max[o] > min[o])) continue;
                 var h = histograms[o];
                 float lo = min[o], scale = Bins / (max[o] - lo);
-                foreach (float v in runner.AsFloat(o)) h[Math.Clamp((int)((v - lo) * scale), 0, Bins - 1)]++;
+                foreach (float v in ValuesOf(o)) h[Math.Clamp((int)((v - lo) * scale), 0, Bins - 1)]++;
             }
             if (Report(i, images.Count)) progress($"calibrating pass 2/2, input {i + 1}/{images.Count}: {images[i]}");
         }
         foreach (int o in watched)
         {
             if (!float.IsFinite(min[o])) continue;
-            if (!(max[o] > min[o])) { ranges[runner.NameOf(o)] = new(min[o], max[o]); continue; }
+            if (!(max[o] > min[o])) { ranges[NameOf(o)] = new(min[o], max[o]); continue; }
             var h = histograms[o];
             if (method == CalibrationMethod.Mse)
             {
-                ranges[runner.NameOf(o)] = LeastSquaredErrorRange(h, min[o], max[o]);
+                ranges[NameOf(o)] = LeastSquaredErrorRange(h, min[o], max[o]);
                 continue;
             }
             long total = h.Sum();
@@ -88,9 +92,12 @@ public static class Calibrator
             while (lowBin < Bins - 1 && seen + h[lowBin] <= tail) seen += h[lowBin++];
             int highBin = Bins - 1; seen = 0;
             while (highBin > 0 && seen + h[highBin] <= tail) seen += h[highBin--];
-            ranges[runner.NameOf(o)] = new(min[o] + lowBin * width, min[o] + (highBin + 1) * width);
+            ranges[NameOf(o)] = new(min[o] + lowBin * width, min[o] + (highBin + 1) * width);
         }
         return ranges;
+
+        ReadOnlySpan<float> ValuesOf(int slot) => slot == inputSlot ? runner.Input(0).AsSpan<float>() : runner.AsFloat(slot);
+        string NameOf(int slot) => slot == inputSlot ? runner.Input(0).Name : runner.NameOf(slot);
     }
 
     /// <summary>

@@ -33,6 +33,7 @@ public static class QdqQuantizer
     {
         var graph = model.Graph;
         GraphPreparation.ConstantsToInitializers(graph);
+        GraphPreparation.FoldBiasAdds(graph);
         int folded = GraphPreparation.FoldBatchNorms(graph);
         GraphPreparation.DivisionByConstantToMul(graph);
         int equalized = 0;
