@@ -11,7 +11,8 @@ set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 RUNS="${1:-20}"
 PRUNE_RATIO="${PRUNE_RATIO:-0.5}"
-PRUNE_OPTS="${PRUNE_OPTS:-}"   # e.g. "--residual-streams --align 8" (see docs/BENCHMARKS.md)
+# Channel counts kept in blocks of 8: ORT's integer kernels slow down on odd counts.
+PRUNE_OPTS="${PRUNE_OPTS:---align 8}"   # e.g. "--residual-streams --align 8" or "--drop-blocks" (see docs/BENCHMARKS.md)
 M="$EDGECAM_CACHE/models"; F="$EDGECAM_CACHE/data"
 export EDGECAM_ORT_LIBRARY="${EDGECAM_ORT_LIBRARY:-$EDGECAM_CACHE/ort/$(dotnet_rid)/libonnxruntime.so.1}"
 OUT="$REPO/bench/results"; mkdir -p "$OUT"
@@ -79,6 +80,12 @@ for entry in "${MODELS[@]}"; do
   "$TOOL" eval "$WORK/models/$name.pruned.uint8.onnx" --reference "$WORK/models/$name.uint8.onnx" --card "${model%.onnx}.card.json" --images "$WORK/$edir" --runs "$RUNS" --json $eopts 2>/dev/null > "$WORK/json/$name.pruned-vs-int8.json"
 done
 
+# Where the OCR detector's time goes, int8 against float, operator by operator (ORT's profiler;
+# its per-node timestamps slow both models, so these runs are not the latency figures above).
+log "ppocr-det: ORT profile, uint8 against float"
+"$TOOL" eval "$WORK/models/ppocr-det.uint8.onnx" --reference "$M/ppocr/ch_PP-OCRv4_det_infer.onnx" --images "$WORK/eval" --runs 3 \
+  --profile "$WORK/profile-ppocr-det" 2>"$WORK/profile-ppocr-det.txt" >/dev/null
+
 python3 - "$WORK/json" <<'PY' > "$WORK/report.md"
 import json, sys, os, glob, platform, datetime
 d = sys.argv[1]
@@ -139,5 +146,6 @@ for name in ["blazeface-front", "blazeface-back", "ppocr-cls", "ppocr-det"]:
         qf, qi, ag = "-", "-", f"map IoU {r['mapIoU']:.3f}"
     print(f"| {name} | {r['candidateBytes']/r['referenceBytes']:.1%} | {s['referenceMedianMs']:.3f} | {s['candidateMedianMs']:.3f} | {s['referenceMedianMs']/s['candidateMedianMs']:.2f}x | {qf} | {qi} | {ag} |")
 PY
+{ echo; echo "OCR detector at 640x640, uint8 (reference: float):"; echo; sed -n '/^time per run by operator/,$p' "$WORK/profile-ppocr-det.txt"; } >> "$WORK/report.md"
 cp "$WORK/report.md" "$OUT/model-toolchain-$(date +%Y%m%d-%H%M).md"
 cat "$WORK/report.md"

@@ -67,21 +67,7 @@ public class PruneTests
         var group = ChannelGroup.Find(zeroed.Graph)[0];
         // Two channels from the first Conv (they cross every pad), and one born at each pad.
         var removed = group.Segments.Select(s => s.Ids[^1]).Append(group.Segments[0].Ids[5]).ToHashSet();
-        var index = new GraphIndex(zeroed.Graph);
-        foreach (var node in group.Sources.Concat(group.Depthwise))
-        {
-            int[] ids = group.Ids[node.Output[0]];
-            foreach (int input in new[] { 1, 2 }.Where(i => i < node.Input.Count))
-            {
-                var t = index.Initializers[node.Input[input]];
-                float[] v = TensorData.ReadFloats(t);
-                long inner = v.LongLength / ids.Length;
-                for (int k = 0; k < ids.Length; k++)
-                    if (removed.Contains(ids[k])) Array.Clear(v, (int)(k * inner), (int)inner);
-                zeroed.Graph.Initializer.Remove(t);
-                zeroed.Graph.Initializer.Add(TensorData.Floats(t.Name, v, t.Dims.ToArray()));
-            }
-        }
+        ZeroOutputChannels(zeroed, group, group.Sources.Concat(group.Depthwise), removed);
         var pruned = zeroed.Clone();
         var kept = ChannelPruner.Prune(pruned.Graph, ChannelGroup.Find(pruned.Graph)[0], removed);
 
@@ -166,6 +152,26 @@ public class PruneTests
         Assert.False(File.Exists(output));
     }
 
+    /// <summary>Zeroes the weights and biases that write the given ids in these nodes' outputs.</summary>
+    private static void ZeroOutputChannels(EdgeCam.ModelTool.Onnx.Proto.ModelProto model, ChannelGroup group, IEnumerable<EdgeCam.ModelTool.Onnx.Proto.NodeProto> nodes, IReadOnlySet<int> removed)
+    {
+        var index = new GraphIndex(model.Graph);
+        foreach (var node in nodes.ToList())
+        {
+            int[] ids = group.Ids[node.Output[0]];
+            foreach (int input in new[] { 1, 2 }.Where(i => i < node.Input.Count))
+            {
+                var t = index.Initializers[node.Input[input]];
+                float[] v = TensorData.ReadFloats(t);
+                long inner = v.LongLength / ids.Length;
+                for (int k = 0; k < ids.Length; k++)
+                    if (removed.Contains(ids[k])) Array.Clear(v, (int)(k * inner), (int)inner);
+                model.Graph.Initializer.Remove(t);
+                model.Graph.Initializer.Add(TensorData.Floats(t.Name, v, t.Dims.ToArray()));
+            }
+        }
+    }
+
     private static List<float[][]> Run(EdgeCam.ModelTool.Onnx.Proto.ModelProto model, string path)
     {
         string card = ImageFeeder.CardFor(path, null);
@@ -219,21 +225,7 @@ public class PruneTests
         GraphPreparation.Prepare(zeroed);
         var group = ChannelGroup.Find(zeroed.Graph).Single(g => g.Sinks.Any(s => s.Name == "p2o.Conv.61"));
         var removed = group.Segments.SelectMany(s => new[] { s.Ids[0], s.Ids[7], s.Ids[^1] }).ToHashSet();
-        var index = new GraphIndex(zeroed.Graph);
-        foreach (var conv in group.Sources.Where(s => group.Segments.Any(seg => seg.Name == s.Name)))
-        {
-            int[] ids = group.Ids[conv.Output[0]];
-            foreach (int input in new[] { 1, 2 }.Where(i => i < conv.Input.Count))
-            {
-                var t = index.Initializers[conv.Input[input]];
-                float[] v = TensorData.ReadFloats(t);
-                long inner = v.LongLength / ids.Length;
-                for (int k = 0; k < ids.Length; k++)
-                    if (removed.Contains(ids[k])) Array.Clear(v, (int)(k * inner), (int)inner);
-                zeroed.Graph.Initializer.Remove(t);
-                zeroed.Graph.Initializer.Add(TensorData.Floats(t.Name, v, t.Dims.ToArray()));
-            }
-        }
+        ZeroOutputChannels(zeroed, group, group.Sources.Where(s => group.Segments.Any(seg => seg.Name == s.Name)), removed);
         var pruned = zeroed.Clone();
         var kept = ChannelPruner.Prune(pruned.Graph, ChannelGroup.Find(pruned.Graph).Single(g => g.Sinks.Any(s => s.Name == "p2o.Conv.61")), removed);
         var head = new GraphIndex(pruned.Graph).Initializers[pruned.Graph.Node.Single(n => n.Name == "p2o.Conv.61").Input[1]];
