@@ -60,14 +60,20 @@ public static class GraphPreparation
             for (int k = 0; k < channels; k++) bias[k] += offsets[k];
             string biasName = Unique(index, (conv.Name.Length > 0 ? conv.Name : conv.Output[0]) + "_bias");
             graph.Initializer.Add(TensorData.Floats(biasName, bias, channels));
-            if (conv.Input.Count > 2) conv.Input[2] = biasName; else conv.Input.Add(biasName);
-            conv.Output[0] = add.Output[0];
-            graph.Node.Remove(add);
+            Absorb(graph, conv, biasName, add);
             folded++;
             index = new GraphIndex(graph);
         }
         RemoveUnusedInitializers(graph);
         return folded;
+    }
+
+    /// <summary>The layer takes the new bias and the output of the node folded into it, which goes.</summary>
+    private static void Absorb(GraphProto graph, NodeProto conv, string biasName, NodeProto folded)
+    {
+        if (conv.Input.Count > 2) conv.Input[2] = biasName; else conv.Input.Add(biasName);
+        conv.Output[0] = folded.Output[0];
+        graph.Node.Remove(folded);
     }
 
     /// <returns>How many BatchNormalization nodes were folded.</returns>
@@ -108,9 +114,7 @@ public static class GraphPreparation
             graph.Initializer.Add(TensorData.Floats(weightName, w, weightInit.Dims.ToArray()));
             graph.Initializer.Add(TensorData.Floats(biasName, bias, outChannels));
             conv.Input[1] = weightName;
-            if (conv.Input.Count > 2) conv.Input[2] = biasName; else conv.Input.Add(biasName);
-            conv.Output[0] = bn.Output[0];
-            graph.Node.Remove(bn);
+            Absorb(graph, conv, biasName, bn);
             folded++;
             index = new GraphIndex(graph);
         }

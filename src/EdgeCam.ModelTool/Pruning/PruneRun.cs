@@ -80,7 +80,8 @@ public static partial class PruneRun
             // Channel pruning then works on the model without those blocks, against the same reference outputs.
             context = context with { Original = model.Clone() };
         }
-        var summary = options.Ratio > 0 ? PruneChannels(context, ref model, blocks.Dropped > 0) : new PruneSummary(0, 0, 0, 0, []);
+        var summary = new PruneSummary(0, 0, 0, 0, []);
+        if (options.Ratio > 0) (model, summary) = PruneChannels(context, blocks.Dropped > 0);
         summary = summary with { Blocks = blocks };
         string kinds = string.Join(", ", new[] { blocks.Dropped > 0 ? $"{blocks.Dropped} residual blocks dropped" : null, summary.Pruned > 0 ? $"channel pruning up to ratio {options.Ratio}, {summary.Pruned} segments" : null }.OfType<string>());
         model.MetadataProps.Add(new StringStringEntryProto { Key = "edgecam.pruning", Value = $"structured pruning: {(kinds.Length > 0 ? kinds : "nothing removed")}, least-squares refit" });
@@ -95,10 +96,11 @@ public static partial class PruneRun
     private sealed record PruneContext(ModelProto Original, List<float[][]> Reference, ImageFeeder Feeder, IReadOnlyList<ImageSample> Samples,
         PruneOptions Options, string Origin, Action<string> Progress);
 
-    /// <summary>Channel pruning of <paramref name="model"/> (replaced by the pruned model).</summary>
-    private static PruneSummary PruneChannels(PruneContext context, ref ModelProto model, bool blocksDropped)
+    /// <summary>Channel pruning of the context's model.</summary>
+    private static (ModelProto Model, PruneSummary Summary) PruneChannels(PruneContext context, bool blocksDropped)
     {
         var (original, reference, feeder, samples, options, modelPath, progress) = context;
+        var model = original.Clone();
         var all = ChannelGroup.Find(model.Graph);
         var groups = all.Where(g => options.ResidualStreams || !g.IsStream).ToList();
         if (groups.Count == 0)
@@ -108,7 +110,7 @@ public static partial class PruneRun
                 : "no Conv layer whose output channels can be removed (every Conv output reaches a Concat, Transpose, graph output or another operator whose channels cannot follow)";
             if (!blocksDropped) throw new ToolException($"{modelPath}: {why}");
             progress($"no channels pruned: {why}");
-            return new PruneSummary(0, 0, 0, 0, []);
+            return (model, new PruneSummary(0, 0, 0, 0, []));
         }
         var units = groups.SelectMany((g, gi) => g.Segments.Select(s => (Group: gi, Segment: s))).ToList();
         progress($"{groups.Count} prunable channel groups ({units.Count} segments, {groups.Sum(g => g.Channels)} channels); importance and sensitivity on {samples.Count} calibration inputs");
@@ -149,8 +151,9 @@ public static partial class PruneRun
         // original outputs on activations of the model pruned so far, so later refits absorb earlier
         // errors. Errors that each pass the scan can add up: while the whole stays over the limit,
         // the segment that saves the fewest MACs for the output error it caused in the scan is
-        // kept whole and the pruning redone (latency follows MACs, so the error budget goes to the
-        // segments that save the most compute for it).
+        // kept whole and the pruning redone (the error budget goes to the segments that save the
+        // most compute for it; a segment's cost in time also depends on the operators around it,
+        // which eval --profile shows).
         chosen = chosen.OrderByDescending(c => originalMacs is null ? -scan[c.Unit].Error : c.Saved / Math.Max(scan[c.Unit].Error, 1e-9)).ToList();
         long removedChannels; int refitted; double final;
         while (true)
@@ -175,7 +178,7 @@ public static partial class PruneRun
             progress($"relative output error {final:0.0000} with {chosen.Count + dropped.Count} segments pruned is over the limit; keeping {string.Join(", ", dropped.Select(d => scan[d.Unit].Layer))} whole");
         }
         progress($"pruned {chosen.Count} of {units.Count} segments, {removedChannels} channels, {refitted} layers refitted; relative output error on calibration {final:0.0000}");
-        return new PruneSummary(units.Count, chosen.Count, removedChannels, refitted, scan);
+        return (model, new PruneSummary(units.Count, chosen.Count, removedChannels, refitted, scan));
     }
 
     /// <summary>Per pruned tensor: which of the original model's channels each remaining channel is.</summary>
