@@ -83,5 +83,13 @@ deb_files python3-skimage "$CACHE/data/text" \
   './usr/lib/python3/dist-packages/skimage/data/page.png' \
   './usr/lib/python3/dist-packages/skimage/data/bw_text.png'
 deb_files opencv-doc "$CACHE/data/text" './usr/share/doc/opencv-doc/examples/data/imageTextN.png'
+# Photos with text in them, for the OCR text detector (its map says where text is; photos without
+# text leave it nearly empty, and then neither calibration nor agreement means much).
+deb_files python3-skimage "$CACHE/data/text-photos" './usr/lib/python3/dist-packages/skimage/data/text.png'
+deb_files opencv-doc "$CACHE/data/text-photos" \
+  './usr/share/doc/opencv-doc/examples/data/sudoku.png' \
+  './usr/share/doc/opencv-doc/examples/data/text_defocus.jpg' \
+  './usr/share/doc/opencv-doc/examples/data/text_motion.jpg' \
+  './usr/share/doc/opencv-doc/examples/data/licenseplate_motion.jpg'
 
 log "assets ready in $CACHE"

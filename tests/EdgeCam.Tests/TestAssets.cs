@@ -23,6 +23,8 @@ public static class TestAssets
     public static string FacesDir => RequireDir(Path.Combine(Cache, "data", "faces"));
     /// <summary>Page images with lines of real text (scikit-image's page.png and bw_text.png, OpenCV's imageTextN.png).</summary>
     public static string TextPage(string name) => Require(Path.Combine(Cache, "data", "text", name));
+    /// <summary>Photos with text in them (scikit-image's text.png; OpenCV's sudoku.png, text_defocus.jpg, text_motion.jpg, licenseplate_motion.jpg).</summary>
+    public static string TextPhoto(string name) => Require(Path.Combine(Cache, "data", "text-photos", name));
 
     public static string Require(string path) => File.Exists(path)
         ? path

@@ -93,7 +93,7 @@ public static class OptimizeCommands
         var calibration = new Option<string>("--calibration") { Description = "Directory of real images to calibrate on (keep them apart from evaluation images).", Required = true };
         var output = new Option<string>("--output") { Description = "The quantised model to write; its card is written beside it.", Required = true };
         var card = Card();
-        var method = new Option<string>("--method") { Description = "Range collection: minmax, percentile, or mse (least squared quantisation error over a histogram).", DefaultValueFactory = _ => "minmax" };
+        var method = new Option<string>("--method") { Description = "Range collection: mse (the range with the least squared 8-bit quantisation error over a histogram; default), minmax, or percentile.", DefaultValueFactory = _ => "mse" };
         method.AcceptOnlyFromAmong("minmax", "percentile", "mse");
         var percentile = new Option<double>("--percentile") { Description = "Percentile kept at each end for --method percentile.", DefaultValueFactory = _ => 99.999 };
         var activations = new Option<string>("--activations") { Description = "Activation type: int8 (S8S8, default) or uint8 (U8S8).", DefaultValueFactory = _ => "int8" };

@@ -97,6 +97,10 @@ public static class Evaluator
                     if (ro && co) mapIntersection++;
                     if (ro || co) mapUnion++;
                 }
+                // Text regions, matched like a detector's boxes against the reference's.
+                var dims = refRunner.ShapeOf(0);
+                int mh = (int)dims[^2], mw = (int)dims[^1];
+                candRef += DetectionMatcher.Match(MapRegions.Find(c, mh, mw, o.MapThreshold), MapRegions.Find(r, mh, mw, o.MapThreshold), []);
                 continue;
             }
             refResult.Clear(); candResult.Clear();
@@ -166,7 +170,7 @@ public static class Evaluator
             Threads = o.Threads,
             CandidateVsTruth = detector && truth is not null ? Quality(candTruth) : null,
             ReferenceVsTruth = detector && truth is not null ? Quality(refTruth) : null,
-            CandidateVsReference = detector ? Quality(candRef) : null,
+            CandidateVsReference = detector || kind == "map" ? Quality(candRef) : null,
             Top1Agreement = kind == "classifier" ? agree / (double)Math.Max(1, classified) : null,
             Top1AgreementConfident = kind == "classifier" && confident > 0 ? agreeConfident / (double)confident : null,
             ConfidentInputs = kind == "classifier" ? confident : null,
