@@ -7,8 +7,9 @@ namespace EdgeCam.ModelTool.Graph;
 /// Float-exact (up to rounding) rewrites done before quantising or pruning, so that weights are
 /// initializers and every Conv carries its bias and BatchNorm: Constant nodes become initializers,
 /// a per-channel constant Add after Conv/ConvTranspose (how paddle2onnx writes a bias) and
-/// BatchNormalization after Conv/ConvTranspose are folded into the weights and bias, and division
-/// by a constant becomes multiplication (ORT has an integer Mul, not an integer Div).
+/// BatchNormalization after Conv/ConvTranspose are folded into the weights and bias, division
+/// by a constant becomes multiplication (ORT has an integer Mul, not an integer Div), and constant
+/// scales and offsets next to a Conv fold into it (<see cref="AffineFolding"/>).
 /// </summary>
 public static class GraphPreparation
 {
@@ -18,6 +19,7 @@ public static class GraphPreparation
         FoldBiasAdds(model.Graph);
         FoldBatchNorms(model.Graph);
         DivisionByConstantToMul(model.Graph);
+        AffineFolding.Fold(model.Graph);
     }
 
     public static void ConstantsToInitializers(GraphProto graph)
@@ -33,7 +35,7 @@ public static class GraphPreparation
         }
     }
 
-    /// <summary>Folds Add(Conv or ConvTranspose output, constant of shape [C,1,1] or [1,C,1,1])
+    /// <summary>Folds Add(Conv or ConvTranspose output, constant of shape [C,1,1] or [1,C,1,1] or one value)
     /// into the layer's bias: one element-wise pass over the layer's output less, and a BatchNorm
     /// after it becomes foldable too.</summary>
     /// <returns>How many Adds were folded.</returns>
@@ -51,10 +53,11 @@ public static class GraphPreparation
             if (conv.OpType == "ConvTranspose" && GraphIndex.IntAttribute(conv, "group", 1) != 1) continue;
             int channels = WeightLayout.Of(conv.OpType, weight.Dims.ToArray()).OutChannels;
             long[] dims = constant.Dims.ToArray();
-            // Only a per-channel constant: [C] alone would broadcast along the width.
+            // A per-channel constant or one value ([C] alone would broadcast along the width).
             bool perChannel = dims is [var c3, 1, 1] && c3 == channels || dims is [1, var c4, 1, 1] && c4 == channels;
-            if (!perChannel) continue;
-            float[] offsets = TensorData.ReadFloats(constant);
+            bool scalar = AffineFolding.IsScalar(constant, weight.Dims.Count, out float single);
+            if (!perChannel && !scalar) continue;
+            float[] offsets = perChannel ? TensorData.ReadFloats(constant) : Enumerable.Repeat(single, channels).ToArray();
             float[] bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 && index.Initializers.TryGetValue(conv.Input[2], out var b)
                 ? TensorData.ReadFloats(b) : new float[channels];
             for (int k = 0; k < channels; k++) bias[k] += offsets[k];

@@ -54,6 +54,7 @@ public static class QdqQuantizer
         GraphPreparation.FoldBiasAdds(graph);
         int folded = GraphPreparation.FoldBatchNorms(graph);
         GraphPreparation.DivisionByConstantToMul(graph);
+        int affines = AffineFolding.Fold(graph);
         int equalized = 0;
         if (options.Equalize)
         {
@@ -154,7 +155,7 @@ public static class QdqQuantizer
             Value = $"QDQ static, weights int8 symmetric per-channel, activations {(options.UnsignedActivations ? "uint8" : "int8")}, biases {(options.Int32Biases ? "int32" : "float")}, " +
                     $"calibration {options.Method}{(options.Method == CalibrationMethod.Percentile ? $" {options.Percentile}" : "")}",
         });
-        return new QuantizeSummary(nodes.Count, weights, activations.Count, removed, folded, equalized, domain.Length == 0 ? "ai.onnx" : domain);
+        return new QuantizeSummary(nodes.Count, weights, activations.Count, removed, folded, equalized, domain.Length == 0 ? "ai.onnx" : domain) { FoldedAffines = affines };
     }
 
     private static readonly HashSet<string> DataMovement = ["Concat", "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity"];

@@ -23,4 +23,8 @@ public sealed record QuantizeOptions
 }
 
 /// <summary>What the quantiser did, for the command's summary line.</summary>
-public sealed record QuantizeSummary(int QuantizedNodes, int WeightTensors, int ActivationTensors, int RemovedActivations, int FoldedBatchNorms, int EqualizedPairs, string Domain);
+public sealed record QuantizeSummary(int QuantizedNodes, int WeightTensors, int ActivationTensors, int RemovedActivations, int FoldedBatchNorms, int EqualizedPairs, string Domain)
+{
+    /// <summary>Constant scales and offsets folded into Convs (<see cref="Graph.AffineFolding"/>).</summary>
+    public int FoldedAffines { get; init; }
+}

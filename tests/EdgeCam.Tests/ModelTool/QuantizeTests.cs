@@ -191,6 +191,31 @@ public class QuantizeTests
         for (int i = 0; i < a[0].Length; i++) Assert.True(Math.Abs(a[0][i] - b[0][i]) <= 1e-4f, $"map[{i}]: {a[0][i]} vs {b[0][i]}");
     }
 
+    [Fact]
+    public void FoldingTheOcrDetectorsConstantAffinesIntoItsConvsKeepsItsOutputs()
+    {
+        // PP-LCNetV3 follows each Conv and each h-swish with a learnable scalar Mul and Add, and
+        // writes h-swish's /6 as a Div: after folding, those are in the weights and biases.
+        var model = OnnxFile.Load(TestAssets.OcrDetector);
+        var folded = model.Clone();
+        GraphPreparation.Prepare(folded);
+        var before = model.Graph.Node.Where(n => n.OpType != "Constant").GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+        var after = folded.Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(0, after.GetValueOrDefault("Div"));
+        Assert.True(after["Mul"] <= before["Mul"] - 45, $"Mul {before["Mul"]} -> {after["Mul"]}");
+        Assert.True(after["Add"] <= before["Add"] - 40, $"Add {before["Add"]} -> {after["Add"]}");
+        Assert.Equal(before["Conv"], after["Conv"]);
+        string card = ModelToolAssets.Card("ppocr-det");
+        foreach (string photo in new[] { TestAssets.TextPhoto("text_motion.jpg"), TestAssets.GraceHopper })
+        {
+            var a = ModelToolAssets.Run(model.ToByteArray(), card, photo);
+            var b = ModelToolAssets.Run(folded.ToByteArray(), card, photo);
+            float worst = 0;
+            for (int i = 0; i < a[0].Length; i++) worst = Math.Max(worst, Math.Abs(a[0][i] - b[0][i]));
+            Assert.True(worst <= 1e-4f, $"{Path.GetFileName(photo)}: probabilities differ by up to {worst}");
+        }
+    }
+
     private static int FusedConvolutions(string path)
     {
         string optimized = Path.ChangeExtension(path, ".ort-optimized.onnx");
