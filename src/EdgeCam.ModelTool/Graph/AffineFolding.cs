@@ -54,6 +54,16 @@ public static class AffineFolding
         return float.IsFinite(value);
     }
 
+    /// <summary>A constant's value for each of a layer's output channels when it has one per channel
+    /// ([C,1,1] or [1,C,1,1]; [C] alone would broadcast along the width) or one for all; else null.</summary>
+    internal static float[]? PerOutputChannel(TensorProto constant, int channels, int maxRank)
+    {
+        long[] dims = constant.Dims.ToArray();
+        if (constant.DataType == 1 && (dims is [var c3, 1, 1] && c3 == channels || dims is [1, var c4, 1, 1] && c4 == channels))
+            return TensorData.ReadFloats(constant);
+        return IsScalar(constant, maxRank, out float single) ? Enumerable.Repeat(single, channels).ToArray() : null;
+    }
+
     /// <summary>The constant input of a two-input node and the index of the other.</summary>
     private static (TensorProto? Constant, int Other) ConstantOperand(GraphIndex index, NodeProto n)
     {
@@ -77,13 +87,7 @@ public static class AffineFolding
             if (!index.Initializers.TryGetValue(conv.Input[1], out var weight) || weight.DataType != 1) continue;
             if (conv.OpType == "ConvTranspose" && GraphIndex.IntAttribute(conv, "group", 1) != 1) continue;
             var layout = WeightLayout.Of(conv.OpType, weight.Dims.ToArray());
-            int channels = layout.OutChannels;
-            float[] factor;
-            if (IsScalar(constant, weight.Dims.Count, out float s)) factor = Enumerable.Repeat(s, channels).ToArray();
-            else if (constant.Dims.ToArray() is [var c3, 1, 1] && c3 == channels || constant.Dims.ToArray() is [1, var c4, 1, 1] && c4 == channels)
-                factor = TensorData.ReadFloats(constant);
-            else continue;
-            if (factor.Any(f => !float.IsFinite(f))) continue;
+            if (PerOutputChannel(constant, layout.OutChannels, weight.Dims.Count) is not { } factor || factor.Any(f => !float.IsFinite(f))) continue;
 
             float[] w = TensorData.ReadFloats(weight);
             layout.ScaleOutputChannels(w, factor);
@@ -134,10 +138,9 @@ public static class AffineFolding
             if (conv.Input[0] != node.Output[0] || !index.Initializers.TryGetValue(conv.Input[1], out var weight) || weight.DataType != 1) continue;
             if (!IsScalar(constant, weight.Dims.Count, out float value)) continue;
             if (index.Producer(node.Input[other]) is { OpType: "Mul" } mul && OnlyReader(index, mul.Output[0], node)
-                     && IsScalar(ConstantOperand(index, mul).Constant, weight.Dims.Count, out float scale) && scale != 0)
+                && ConstantOperand(index, mul) is var (scaleConstant, mulOther) && IsScalar(scaleConstant, weight.Dims.Count, out float scale) && scale != 0)
             {
                 // (x * a) + b = (x + b / a) * a: the scale moves into the weights, the Add stays in front.
-                int mulOther = ConstantOperand(index, mul).Other;
                 string offset = GraphPreparation.Unique(index, node.Input[1 - other] + "_over_" + mul.Input[1 - mulOther]);
                 graph.Initializer.Add(TensorData.Floats(offset, [value / scale], constant.Dims.ToArray()));
                 node.Input[1 - other] = offset;
@@ -149,16 +152,12 @@ public static class AffineFolding
             {
                 // Conv(x + b) = Conv(x) + b * (the sum of each output channel's weights).
                 var layout = WeightLayout.Of("Conv", weight.Dims.ToArray());
-                float[] w = TensorData.ReadFloats(index.Initializers[conv.Input[1]]);
-                int channels = layout.OutChannels;
-                float[] bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 && index.Initializers.TryGetValue(conv.Input[2], out var b)
-                    ? TensorData.ReadFloats(b) : new float[channels];
-                var sums = new double[channels];
+                float[] w = TensorData.ReadFloats(weight);
+                float[] bias = GraphPreparation.BiasOf(index, conv, layout.OutChannels);
+                var sums = new double[bias.Length];
                 for (long i = 0; i < w.LongLength; i++) sums[layout.ChannelOf(i)] += w[i];
-                for (int k = 0; k < channels; k++) bias[k] += (float)(value * sums[k]);
-                string biasName = GraphPreparation.Unique(index, (conv.Name.Length > 0 ? conv.Name : conv.Output[0]) + "_bias");
-                graph.Initializer.Add(TensorData.Floats(biasName, bias, channels));
-                if (conv.Input.Count > 2) conv.Input[2] = biasName; else conv.Input.Add(biasName);
+                for (int k = 0; k < bias.Length; k++) bias[k] += (float)(value * sums[k]);
+                GraphPreparation.SetBias(graph, index, conv, bias, "_bias");
                 conv.Input[0] = node.Input[other];
                 graph.Node.Remove(node);
             }

@@ -52,18 +52,11 @@ public static class GraphPreparation
             if (conv.Input.Count < 2 || !index.Initializers.TryGetValue(conv.Input[1], out var weight) || weight.Dims.Count != 4) continue;
             if (conv.OpType == "ConvTranspose" && GraphIndex.IntAttribute(conv, "group", 1) != 1) continue;
             int channels = WeightLayout.Of(conv.OpType, weight.Dims.ToArray()).OutChannels;
-            long[] dims = constant.Dims.ToArray();
-            // A per-channel constant or one value ([C] alone would broadcast along the width).
-            bool perChannel = dims is [var c3, 1, 1] && c3 == channels || dims is [1, var c4, 1, 1] && c4 == channels;
-            bool scalar = AffineFolding.IsScalar(constant, weight.Dims.Count, out float single);
-            if (!perChannel && !scalar) continue;
-            float[] offsets = perChannel ? TensorData.ReadFloats(constant) : Enumerable.Repeat(single, channels).ToArray();
-            float[] bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 && index.Initializers.TryGetValue(conv.Input[2], out var b)
-                ? TensorData.ReadFloats(b) : new float[channels];
+            if (AffineFolding.PerOutputChannel(constant, channels, weight.Dims.Count) is not { } offsets) continue;
+            float[] bias = BiasOf(index, conv, channels);
             for (int k = 0; k < channels; k++) bias[k] += offsets[k];
-            string biasName = Unique(index, (conv.Name.Length > 0 ? conv.Name : conv.Output[0]) + "_bias");
-            graph.Initializer.Add(TensorData.Floats(biasName, bias, channels));
-            Absorb(graph, conv, biasName, add);
+            SetBias(graph, index, conv, bias, "_bias");
+            Absorb(graph, conv, add);
             folded++;
             index = new GraphIndex(graph);
         }
@@ -72,9 +65,22 @@ public static class GraphPreparation
     }
 
     /// <summary>The layer takes the new bias and the output of the node folded into it, which goes.</summary>
-    private static void Absorb(GraphProto graph, NodeProto conv, string biasName, NodeProto folded)
+    /// <summary>A Conv's or ConvTranspose's bias values, zeros when it has none.</summary>
+    internal static float[] BiasOf(GraphIndex index, NodeProto conv, int channels) =>
+        conv.Input.Count > 2 && conv.Input[2].Length > 0 && index.Initializers.TryGetValue(conv.Input[2], out var b)
+            ? TensorData.ReadFloats(b) : new float[channels];
+
+    /// <summary>Gives the layer a new bias initializer (named after the layer + suffix).</summary>
+    internal static void SetBias(GraphProto graph, GraphIndex index, NodeProto conv, float[] bias, string suffix)
     {
-        if (conv.Input.Count > 2) conv.Input[2] = biasName; else conv.Input.Add(biasName);
+        string name = Unique(index, (conv.Name.Length > 0 ? conv.Name : conv.Output[0]) + suffix);
+        graph.Initializer.Add(TensorData.Floats(name, bias, bias.Length));
+        if (conv.Input.Count > 2) conv.Input[2] = name; else conv.Input.Add(name);
+    }
+
+    /// <summary>The layer takes over the folded node's output, and the node goes.</summary>
+    private static void Absorb(GraphProto graph, NodeProto conv, NodeProto folded)
+    {
         conv.Output[0] = folded.Output[0];
         graph.Node.Remove(folded);
     }
@@ -102,8 +108,7 @@ public static class GraphPreparation
             int outChannels = gamma.Length;
             var layout = WeightLayout.Of(conv.OpType, weightInit.Dims.ToArray());
             if (layout.OutChannels != outChannels) continue;
-            float[] bias = conv.Input.Count > 2 && conv.Input[2].Length > 0 && index.Initializers.TryGetValue(conv.Input[2], out var b)
-                ? TensorData.ReadFloats(b) : new float[outChannels];
+            float[] bias = BiasOf(index, conv, outChannels);
             var factor = new float[outChannels];
             for (int c = 0; c < outChannels; c++)
             {
@@ -113,11 +118,10 @@ public static class GraphPreparation
             layout.ScaleOutputChannels(w, factor);
 
             string weightName = Unique(index, conv.Input[1] + "_bn");
-            string biasName = Unique(index, (conv.Name.Length > 0 ? conv.Name : conv.Output[0]) + "_bn_bias");
             graph.Initializer.Add(TensorData.Floats(weightName, w, weightInit.Dims.ToArray()));
-            graph.Initializer.Add(TensorData.Floats(biasName, bias, outChannels));
             conv.Input[1] = weightName;
-            Absorb(graph, conv, biasName, bn);
+            SetBias(graph, index, conv, bias, "_bn_bias");
+            Absorb(graph, conv, bn);
             folded++;
             index = new GraphIndex(graph);
         }

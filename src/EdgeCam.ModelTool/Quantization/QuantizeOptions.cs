@@ -3,8 +3,8 @@ namespace EdgeCam.ModelTool.Quantization;
 public sealed record QuantizeOptions
 {
     /// <summary>Mse by default: on the OCR text detector MinMax ranges leave its probability map only
-    /// 0.47 IoU with float's on text photos (0.81 with Mse), and no model measured did worse with
-    /// Mse (docs/BENCHMARKS.md, issue #7).</summary>
+    /// 0.47 IoU with float's on text photos (0.81 with Mse), and no model measured agreed less with
+    /// float with Mse (docs/BENCHMARKS.md, issue #7).</summary>
     public CalibrationMethod Method { get; init; } = CalibrationMethod.Mse;
     /// <summary>For <see cref="CalibrationMethod.Percentile"/>: the share of values kept inside the range at each end.</summary>
     public double Percentile { get; init; } = 99.999;
