@@ -129,7 +129,7 @@ public static class OptimizeCommands
             var s = Quantization.QuantizeRun.Run(m, r.GetValue(card), r.GetValue(calibration)!, o, options, r.GetValue(crops), Progress, r.GetValue(textLines));
             long before = new FileInfo(m).Length, after = new FileInfo(o).Length;
             Console.WriteLine($"{o}: {s.QuantizedNodes} operators quantised ({s.WeightTensors} weight tensors int8, {s.ActivationTensors} activations " +
-                $"{r.GetValue(activations)}, {s.RemovedActivations} ReLU/Clip folded into quantisation, {s.FoldedBatchNorms} BatchNorm folded, {s.FoldedAffines} constant scales/offsets folded into Convs, {s.EqualizedPairs} layer pairs equalised; Q/DQ domain {s.Domain}); " +
+                $"{r.GetValue(activations)}, {s.RemovedActivations} ReLU/Clip folded into quantisation, {s.FoldedBatchNorms} BatchNorm folded, {s.FoldedAffines} constant scales/offsets folded into Convs, {s.EqualizedPairs} layer pairs equalised, {s.UnsharedPools} max pools left to float for ORT's NCHW; Q/DQ domain {s.Domain}); " +
                 $"{before:N0} -> {after:N0} bytes ({100.0 * after / before:0.0}%)");
         }));
         return command;

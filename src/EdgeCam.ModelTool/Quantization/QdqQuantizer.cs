@@ -45,9 +45,12 @@ public static class QdqQuantizer
     /// <param name="model">The float model; rewritten in place.</param>
     /// <param name="calibrate">Given a float model and the activations to quantise, returns their ranges.</param>
     /// <param name="channelMaxAbs">Given a float model and tensors, their per-channel largest |value| (for equalisation).</param>
+    /// <param name="eightBitNchwMaxPools">Given the QDQ model, the outputs of the max pools the runtime
+    /// will run on 8-bit values in NCHW (<see cref="RuntimeLayoutProbe"/>); null: not asked.</param>
     public static QuantizeSummary Quantize(ModelProto model, QuantizeOptions options,
         Func<ModelProto, IReadOnlyCollection<string>, Dictionary<string, ValueRange>> calibrate,
-        Func<ModelProto, IReadOnlyCollection<string>, Dictionary<string, float[]>> channelMaxAbs)
+        Func<ModelProto, IReadOnlyCollection<string>, Dictionary<string, float[]>> channelMaxAbs,
+        Func<ModelProto, IReadOnlySet<string>>? eightBitNchwMaxPools = null)
     {
         var graph = model.Graph;
         GraphPreparation.ConstantsToInitializers(graph);
@@ -90,6 +93,7 @@ public static class QdqQuantizer
 
         var ranges = calibrate(floatModel, activations);
         activations.RemoveWhere(t => !ranges.ContainsKey(t));
+        var ownRanges = new Dictionary<string, ValueRange>(ranges);
         ShareRangesThroughValuePreservingOps(nodes, ranges);
 
         string domain = OpsetUpgrade.TryUpgrade(model) ? "" : "com.microsoft";
@@ -142,6 +146,7 @@ public static class QdqQuantizer
                 }
             }
         }
+        int unshared = eightBitNchwMaxPools is null ? 0 : UnshareSlowPools(graph, nodes, ranges, ownRanges, eightBitNchwMaxPools(model), options.UnsignedActivations);
         GraphPreparation.RemoveUnusedInitializers(graph);
         if (options.CompactNames)
         {
@@ -155,7 +160,33 @@ public static class QdqQuantizer
             Value = $"QDQ static, weights int8 symmetric per-channel, activations {(options.UnsignedActivations ? "uint8" : "int8")}, biases {(options.Int32Biases ? "int32" : "float")}, " +
                     $"calibration {options.Method}{(options.Method == CalibrationMethod.Percentile ? $" {options.Percentile}" : "")}",
         });
-        return new QuantizeSummary(nodes.Count, weights, activations.Count, removed, folded, equalized, domain.Length == 0 ? "ai.onnx" : domain) { FoldedAffines = affines };
+        return new QuantizeSummary(nodes.Count, weights, activations.Count, removed, folded, equalized, domain.Length == 0 ? "ai.onnx" : domain) { FoldedAffines = affines, UnsharedPools = unshared };
+    }
+
+    /// <summary>
+    /// A max pool whose range is shared runs on 8-bit values; ORT's NHWC uint8 pool is fast, but
+    /// where its NHWC region has ended it runs the generic NCHW 8-bit MaxPool, 5x slower than
+    /// float's (the OCR classifier's last pool: 0.105 against 0.019 ms). Those pools get their own
+    /// output range back, so ORT keeps DQ -> float MaxPool -> Q. Which pools these are depends on
+    /// how far ORT's transpose optimiser carries NHWC, so the runtime is asked, not guessed.
+    /// </summary>
+    private static int UnshareSlowPools(GraphProto graph, IEnumerable<NodeProto> nodes, Dictionary<string, ValueRange> shared,
+        Dictionary<string, ValueRange> own, IReadOnlySet<string> slowPoolOutputs, bool unsignedActivations)
+    {
+        int count = 0;
+        var initializers = graph.Initializer.ToDictionary(t => t.Name);
+        foreach (var pool in nodes.Where(n => n.OpType == "MaxPool"))
+        {
+            string t = pool.Output[0];
+            if (!slowPoolOutputs.Contains(t) && !slowPoolOutputs.Contains(t + "_quantized")) continue;
+            if (!own.TryGetValue(t, out var range) || !shared.TryGetValue(t, out var sharedRange) || range == sharedRange) continue;
+            if (!initializers.TryGetValue(t + "_scale", out var scale) || !initializers.TryGetValue(t + "_zero_point", out var zero)) continue;
+            var p = QuantParams.Asymmetric(range, unsignedActivations);
+            graph.Initializer[graph.Initializer.IndexOf(scale)] = TensorData.Floats(scale.Name, [p.Scale]);
+            graph.Initializer[graph.Initializer.IndexOf(zero)] = QdqWriter.ZeroPoint(zero.Name, [p.ZeroPoint], unsignedActivations);
+            count++;
+        }
+        return count;
     }
 
     private static readonly HashSet<string> DataMovement = ["Concat", "Reshape", "Transpose", "Flatten", "Squeeze", "Unsqueeze", "Identity"];

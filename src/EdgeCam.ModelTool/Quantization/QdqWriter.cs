@@ -88,7 +88,7 @@ internal sealed class QdqWriter(GraphProto graph, string domain, bool unsignedAc
         return dq;
     }
 
-    private static TensorProto ZeroPoint(string name, int[] values, bool unsigned) => unsigned
+    internal static TensorProto ZeroPoint(string name, int[] values, bool unsigned) => unsigned
         ? TensorData.UInt8s(name, values.Select(v => (byte)v).ToArray())
         : TensorData.Int8s(name, values.Select(v => (sbyte)v).ToArray());
 

@@ -33,7 +33,7 @@ public static class QuantizeRun
         {
             progress($"measuring {tensors.Count} activations per channel for equalisation");
             return ChannelStatistics.MaxAbs(floatModel, tensors, feeder, images, modelPath);
-        });
+        }, qdq => RuntimeLayoutProbe.EightBitNchwMaxPools(qdq, modelPath));
         OnnxFile.SaveLoadable(model, outputPath);
         string outCard = Path.ChangeExtension(outputPath, ".card.json");
         if (Path.GetFullPath(outCard) != Path.GetFullPath(card)) DurableFile.Write(outCard, File.ReadAllBytes(card));

@@ -27,4 +27,6 @@ public sealed record QuantizeSummary(int QuantizedNodes, int WeightTensors, int 
 {
     /// <summary>Constant scales and offsets folded into Convs (<see cref="Graph.AffineFolding"/>).</summary>
     public int FoldedAffines { get; init; }
+    /// <summary>Max pools given their own output range back because the runtime runs them as slow 8-bit NCHW pools.</summary>
+    public int UnsharedPools { get; init; }
 }

@@ -177,6 +177,34 @@ public class QuantizeTests
     }
 
     [Fact]
+    public void AMaxPoolOrtWouldRunAsAnNchw8BitPoolKeepsItsOwnRangeAndRunsInFloat()
+    {
+        // The OCR classifier's last max pool comes after ORT has transposed back to NCHW. With the
+        // input's range shared, ORT ran it as its generic 8-bit MaxPool, 5x slower than float's;
+        // the quantiser asks ORT (RuntimeLayoutProbe) and gives that pool its own range back.
+        string output = Path.Combine(TestAssets.TempDir("cls-pool"), "cls.uint8.onnx");
+        var summary = QuantizeRun.Run(TestAssets.OcrClassifier, null, TextLineTests.PageDir("calib", "page.png"), output,
+            new QuantizeOptions { UnsignedActivations = true, CompactNames = false }, 0, _ => { }, textLines: true);
+        Assert.Equal(1, summary.UnsharedPools);
+        var model = OnnxFile.Load(output);
+        Assert.Empty(RuntimeLayoutProbe.EightBitNchwMaxPools(model, output));
+        Assert.True(FusedConvolutions(output) > 0);
+        var optimized = OnnxFile.Load(Path.ChangeExtension(output, ".ort-optimized.onnx"));
+        var pool = optimized.Graph.Node.Single(n => n.OpType == "MaxPool");
+        Assert.Equal("DequantizeLinear", optimized.Graph.Node.Single(n => n.Output.Contains(pool.Input[0])).OpType);
+
+        // The probe itself: with the pool's Q given its DQ's parameters again (the shared range),
+        // ORT drops both and runs the pool on 8-bit values, and the probe names it.
+        var index = new GraphIndex(model.Graph);
+        var modelPool = model.Graph.Node.Single(n => n.OpType == "MaxPool");
+        var dq = index.Producer(modelPool.Input[0])!;
+        var q = index.Consumers(modelPool.Output[0]).Single();
+        q.Input[1] = dq.Input[1];
+        q.Input[2] = dq.Input[2];
+        Assert.Equal([q.Output[0]], RuntimeLayoutProbe.EightBitNchwMaxPools(model, output));
+    }
+
+    [Fact]
     public void FoldingBiasAddsAndBatchNormsKeepsTheOcrDetectorsOutputs()
     {
         var model = OnnxFile.Load(TestAssets.OcrDetector);
