@@ -24,6 +24,8 @@ public sealed record EvalOptions
     public string? ProfilePrefix { get; init; }
     /// <summary>Probability above which a map pixel counts as "on" (DBNet's text threshold).</summary>
     public float MapThreshold { get; init; } = 0.3f;
+    /// <summary>Mean probability a map region needs to count as a text region (PaddleOCR's DB box threshold).</summary>
+    public float MapBoxThreshold { get; init; } = 0.6f;
 }
 
 /// <summary>
@@ -100,7 +102,7 @@ public static class Evaluator
                 // Text regions, matched like a detector's boxes against the reference's.
                 var dims = refRunner.ShapeOf(0);
                 int mh = (int)dims[^2], mw = (int)dims[^1];
-                candRef += DetectionMatcher.Match(MapRegions.Find(c, mh, mw, o.MapThreshold), MapRegions.Find(r, mh, mw, o.MapThreshold), []);
+                candRef += DetectionMatcher.Match(MapRegions.Find(c, mh, mw, o.MapThreshold, minMeanScore: o.MapBoxThreshold), MapRegions.Find(r, mh, mw, o.MapThreshold, minMeanScore: o.MapBoxThreshold), []);
                 continue;
             }
             refResult.Clear(); candResult.Clear();

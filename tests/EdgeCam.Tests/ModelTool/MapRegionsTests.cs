@@ -25,6 +25,13 @@ public class MapRegionsTests
         Assert.Equal([new BoxF(1, 1, 6, 4), new BoxF(7, 5, 10, 8)], regions);
         Assert.Equal([new BoxF(1, 1, 6, 4)], MapRegions.Find(map, h, w, 0.3f, minArea: 9));
         Assert.Empty(MapRegions.Find(map, h, w, 1f));
+
+        // A faint blob only just above the threshold (row 4, columns 0-3): mean 0.4, against the
+        // bar's 0.9 and the block's 0.8 (its pixel at the threshold is not part of it).
+        for (int x = 0; x <= 3; x++) Set(4, x, 0.4f);
+        Assert.Equal([new BoxF(1, 1, 6, 4), new BoxF(7, 5, 10, 8), new BoxF(0, 4, 4, 5)], MapRegions.Find(map, h, w, 0.3f, minArea: 2));
+        Assert.Equal([new BoxF(1, 1, 6, 4), new BoxF(7, 5, 10, 8)], MapRegions.Find(map, h, w, 0.3f, minArea: 2, minMeanScore: 0.6f));
+        Assert.Equal([new BoxF(1, 1, 6, 4)], MapRegions.Find(map, h, w, 0.3f, minArea: 2, minMeanScore: 0.85f));
     }
 
     [Fact]
