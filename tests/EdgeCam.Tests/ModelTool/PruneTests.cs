@@ -224,6 +224,28 @@ public class PruneTests
     }
 
     [Fact]
+    public void TheOcrDetectorsTopDownPathIsOneStreamThroughItsResizesAndAdds()
+    {
+        var model = OnnxFile.Load(TestAssets.OcrDetector);
+        GraphPreparation.Prepare(model);
+        // The neck's four 1x1 Convs (-> 96 channels, one per backbone level, each gated) are
+        // summed top-down: level 5 upsampled and added to level 4, and so on down to 160x160.
+        // Channel k of every level is one channel of the sum, so the group is a stream, pruned
+        // only with --residual-streams; this is where the int8 detector's Resizes and the widest
+        // Adds of its neck run (docs/BENCHMARKS.md).
+        var group = Assert.Single(ChannelGroup.Find(model.Graph), g => g.Sources.Any(s => s.Name == "p2o.Conv.37"));
+        Assert.True(group.IsStream);
+        Assert.Equal(96, group.Channels);
+        Assert.Equal(3, model.Graph.Node.Count(n => n.OpType == "Resize" && group.Ids.ContainsKey(n.Output[0])));
+        Assert.Equal(3, model.Graph.Node.Count(n => n.OpType == "Add" && n.Input.All(group.Ids.ContainsKey) && n.Input.Any(i => i.StartsWith("nearest_interp", StringComparison.Ordinal))));
+        foreach (string conv in new[] { "p2o.Conv.37", "p2o.Conv.40", "p2o.Conv.43", "p2o.Conv.46" })
+            Assert.Contains(group.Sources, s => s.Name == conv);
+        // Read by the four pyramid Convs (and the gates' squeeze Convs).
+        foreach (string conv in new[] { "p2o.Conv.49", "p2o.Conv.52", "p2o.Conv.55", "p2o.Conv.58" })
+            Assert.Contains(group.Sinks, s => s.Name == conv);
+    }
+
+    [Fact]
     public void RemovingConcatenatedChannelsIsExactWhenTheChannelsAreZero()
     {
         // Zero the removed channels at the Convs that write them (the gate only scales them, and
