@@ -255,8 +255,9 @@ public class QuantizeTests
     public void WithTheDefaultMseRangesTheInt8OcrDetectorFindsFloatsTextRegionsBetterThanWithMinMax()
     {
         // Calibrated on two scanned pages, a photo of a sign, a sudoku and Darknet's photos (the
-        // bench's set); judged on other photos of text. MinMax ranges are stretched by rare outliers, and the 8-bit map loses about
-        // half of float's regions; the default (Mse) keeps most of them.
+        // bench's set); judged on three photos of text (9 regions in float's map). MinMax ranges
+        // are stretched by rare outliers, and the 8-bit map loses float's regions (here all of
+        // those that reach DB's box threshold); the default (Mse) keeps most of them (6 of 9).
         string calib = EvalTests.TextPhotoDir("text.png", "sudoku.png");
         foreach (string page in new[] { "page.png", "bw_text.png" }) File.CreateSymbolicLink(Path.Combine(calib, page), TestAssets.TextPage(page));
         foreach (string photo in Directory.GetFiles(TestAssets.DarknetDir, "*.jpg")) File.CreateSymbolicLink(Path.Combine(calib, Path.GetFileName(photo)), photo);
@@ -272,7 +273,7 @@ public class QuantizeTests
         var mse = Quantized(CalibrationMethod.Mse);
         var minmax = Quantized(CalibrationMethod.MinMax);
         var (m, n) = (mse.CandidateVsReference!, minmax.CandidateVsReference!);
-        Assert.True(m.TruePositives + m.FalseNegatives >= 10, $"{m.TruePositives + m.FalseNegatives} float text regions");
+        Assert.True(m.TruePositives + m.FalseNegatives >= 8, $"{m.TruePositives + m.FalseNegatives} float text regions");
         Assert.True(m.Recall >= n.Recall + 0.3 && m.Recall >= 0.6, $"float's text regions found: mse {m.Recall:0.000}, minmax {n.Recall:0.000}");
         Assert.True(mse.MapIoU > minmax.MapIoU, $"map IoU: mse {mse.MapIoU:0.000}, minmax {minmax.MapIoU:0.000}");
     }
