@@ -169,6 +169,8 @@ public static class QdqQuantizer
     /// float's (the OCR classifier's last pool: 0.105 against 0.019 ms). Those pools get their own
     /// output range back, so ORT keeps DQ -> float MaxPool -> Q. Which pools these are depends on
     /// how far ORT's transpose optimiser carries NHWC, so the runtime is asked, not guessed.
+    /// A Reshape/Flatten right after such a pool keeps the range it shared (still correct: ORT then
+    /// requantises there); no model measured has one.
     /// </summary>
     private static int UnshareSlowPools(GraphProto graph, IEnumerable<NodeProto> nodes, Dictionary<string, ValueRange> shared,
         Dictionary<string, ValueRange> own, IReadOnlySet<string> slowPoolOutputs, bool unsignedActivations)
